@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * The only reader of `process.env`. Validated once with zod and passed down.
+ * Every variable has a development default so a fresh clone runs with no set-up.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default(path.resolve(__dirname, '..', '.data')),
+  PORT: z.coerce.number().int().positive().default(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/tasjil'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('pre-registration'),
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  MASSAR_BASE_URL: z.string().url().default('http://127.0.0.1:3010'),
+  MASSAR_CLIENT_ID: z.string().default('tasjil-dev'),
+  MASSAR_CLIENT_SECRET: z.string().default('tasjil-dev-secret'),
+  MASSAR_SANDBOX_PORT: z.coerce.number().int().positive().default(3010),
+  SMTP_HOST: z.string().default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().positive().default(2525),
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  MAIL_FROM: z.string().default('Tasjil <no-reply@tasjil.men.gov.ma>'),
+  TWILIO_ACCOUNT_SID: z.string().default('ACdev00000000000000000000000000000'),
+  TWILIO_AUTH_TOKEN: z.string().default('dev-token'),
+  TWILIO_FROM: z.string().default('+212600000000'),
+  /** Base URL replacing https://api.twilio.com; the local SMS sandbox in development and tests. Empty = real Twilio. */
+  TWILIO_API_BASE_URL: z.string().default('http://127.0.0.1:3020'),
+  SMS_SANDBOX_PORT: z.coerce.number().int().positive().default(3020),
+  /** Development outbox page (/dev/outbox) listing captured emails and SMS. */
+  DEV_OUTBOX: z.stringbool().optional(),
+  SESSION_SECRET: z.string().min(16).default('tasjil-development-session-secret'),
+});
+
+export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };
+
+/**
+ * Reads and validates the environment.
+ * @param env defaults to `process.env`; tests pass their own.
+ * @throws Error naming every invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production' && c.SESSION_SECRET === 'tasjil-development-session-secret') {
+    throw new Error('Invalid configuration:\n  SESSION_SECRET: must be set in production');
+  }
+  return {
+    ...c,
+    devOutbox: c.DEV_OUTBOX ?? c.NODE_ENV !== 'production',
+    publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT}`,
+  };
+}

@@ -1,0 +1,16 @@
+export * from './reference';
+export * from './school';
+export * from './preRegistration';
+export * from './staff';
+import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
+import { AgeRuleSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
+import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationSchema } from './preRegistration';
+import { AuditLogSchema, StaffUserSchema } from './staff';
+
+/** Every entity schema, for MikroORM's `entities` option. */
+export const ALL_ENTITIES = [
+  AcademySchema, ProvincialDirectorateSchema, CommuneSchema, ResidenceZoneSchema,
+  SchoolSchema, SchoolYearSchema, SchoolCapacitySchema, AgeRuleSchema, RejectionReasonSchema,
+  PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema,
+  StaffUserSchema, AuditLogSchema,
+];

@@ -1,0 +1,205 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type {
+  AgeCheckResult, DuplicateCheckResult, GuardianRole, HijriCheckResult, Language, Level,
+  ParentDetails, PreRegistrationStatus, Sibling, ZoneCheckResult,
+} from '../domain/types';
+import { Commune, ResidenceZone } from './reference';
+import { School } from './school';
+
+/** Explanation of the automatic checks, stored for directors (never sent through Temporal). */
+export interface AutomaticChecksDetail {
+  ranAt: string;
+  age: { result: AgeCheckResult; years: number; months: number; referenceDate: string; rule: { eligibleBornOnOrBefore: string; toleranceBornFrom: string | null; toleranceBornTo: string | null; eligibleBornOnOrAfter: string | null } };
+  zone: { result: ZoneCheckResult; residenceZoneCode: string; schoolZoneCodes: string[] };
+  duplicate: { result: DuplicateCheckResult; candidates: string[] };
+  hijriConsistency: { result: HijriCheckResult; expectedHijri: string; enteredHijri: string; differenceDays: number | null };
+}
+
+/**
+ * A pre-registration request (طلب التسجيل الأولي): the facts the parent submitted, normalised, and
+ * the status projection the workflow keeps up to date for lists and search.
+ */
+export class PreRegistration {
+  id!: string;
+  reference!: string;
+  submissionToken!: string;
+  status!: PreRegistrationStatus;
+  schoolYear!: string;
+  level!: Level;
+  school!: School;
+  commune!: Commune;
+  residenceZone!: ResidenceZone;
+  childFirstNameAr!: string;
+  childLastNameAr!: string;
+  childFirstNameLatin!: string;
+  childLastNameLatin!: string;
+  birthDate!: string;
+  birthDateHijri!: string;
+  birthPlace!: string;
+  birthCertificateNumber!: string;
+  birthCertificateDate!: string;
+  fatherLineage!: string;
+  motherLineage!: string;
+  guardianRole!: GuardianRole;
+  father!: ParentDetails;
+  mother!: ParentDetails;
+  tutor?: ParentDetails | null;
+  siblings!: Sibling[];
+  /** The guardian's email and E.164 phone, copied for notifications. */
+  contactEmail!: string;
+  contactPhone!: string;
+  contactPhoneIsMobile!: boolean;
+  language!: Language;
+  photoKey?: string | null;
+  /** Normalised names, certificate number and CINs for search (domain normalizeForSearch). */
+  searchText!: string;
+  duplicateKeys!: string[];
+  ageCheck?: AgeCheckResult | null;
+  zoneCheck?: ZoneCheckResult | null;
+  duplicateCheck?: DuplicateCheckResult | null;
+  hijriCheck?: HijriCheckResult | null;
+  checks?: AutomaticChecksDetail | null;
+  decision?: 'approve' | 'reject' | null;
+  rejectionReasons!: string[];
+  decisionNote?: string | null;
+  decidedBy?: string | null;
+  decidedAt?: Date | null;
+  massarCode?: string | null;
+  workflowId!: string;
+  submittedAt!: Date;
+  updatedAt!: Date;
+}
+
+export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
+  class: PreRegistration,
+  tableName: 'pre_registration',
+  indexes: [
+    { properties: ['school', 'status'] },
+    { properties: ['schoolYear', 'status'] },
+  ],
+  properties: {
+    id: { type: 'uuid', primary: true },
+    reference: { type: 'string', length: 20, unique: true },
+    submissionToken: { type: 'string', length: 64, unique: true },
+    status: { type: 'string', length: 24 },
+    schoolYear: { type: 'string', length: 9 },
+    level: { type: 'string', length: 16 },
+    school: { kind: 'm:1', entity: () => School },
+    commune: { kind: 'm:1', entity: () => Commune },
+    residenceZone: { kind: 'm:1', entity: () => ResidenceZone },
+    childFirstNameAr: { type: 'string', length: 60 },
+    childLastNameAr: { type: 'string', length: 60 },
+    childFirstNameLatin: { type: 'string', length: 60 },
+    childLastNameLatin: { type: 'string', length: 60 },
+    birthDate: { type: 'date' },
+    birthDateHijri: { type: 'string', length: 10 },
+    birthPlace: { type: 'string', length: 100 },
+    birthCertificateNumber: { type: 'string', length: 30 },
+    birthCertificateDate: { type: 'date' },
+    fatherLineage: { type: 'string', length: 150 },
+    motherLineage: { type: 'string', length: 150 },
+    guardianRole: { type: 'string', length: 8 },
+    father: { type: 'json' },
+    mother: { type: 'json' },
+    tutor: { type: 'json', nullable: true },
+    siblings: { type: 'json' },
+    contactEmail: { type: 'string', length: 254, default: '' },
+    contactPhone: { type: 'string', length: 20, default: '' },
+    contactPhoneIsMobile: { type: 'boolean', default: false },
+    language: { type: 'string', length: 2 },
+    photoKey: { type: 'string', length: 64, nullable: true },
+    searchText: { type: 'text' },
+    duplicateKeys: { type: 'text[]' },
+    ageCheck: { type: 'string', length: 16, nullable: true },
+    zoneCheck: { type: 'string', length: 16, nullable: true },
+    duplicateCheck: { type: 'string', length: 24, nullable: true },
+    hijriCheck: { type: 'string', length: 16, nullable: true },
+    checks: { type: 'json', nullable: true },
+    decision: { type: 'string', length: 8, nullable: true },
+    rejectionReasons: { type: 'text[]' },
+    decisionNote: { type: 'text', nullable: true },
+    decidedBy: { type: 'string', length: 36, nullable: true },
+    decidedAt: { type: 'datetime', nullable: true },
+    massarCode: { type: 'string', length: 10, nullable: true, unique: true },
+    workflowId: { type: 'string', length: 64 },
+    submittedAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+  },
+});
+
+/**
+ * One entry of a request's timeline. `eventKey` is unique per request so that a retried activity
+ * writes an event once (e.g. `status:underReview`, `notification:received:email`).
+ */
+export class PreRegistrationEvent {
+  id!: number;
+  preRegistration!: PreRegistration;
+  eventKey!: string;
+  type!: string;
+  status?: PreRegistrationStatus | null;
+  actor?: string | null;
+  details!: Record<string, unknown>;
+  at!: Date;
+}
+export const PreRegistrationEventSchema = new EntitySchema<PreRegistrationEvent>({
+  class: PreRegistrationEvent,
+  tableName: 'pre_registration_event',
+  uniques: [{ properties: ['preRegistration', 'eventKey'] }],
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    preRegistration: { kind: 'm:1', entity: () => PreRegistration },
+    eventKey: { type: 'string', length: 64 },
+    type: { type: 'string', length: 32 },
+    status: { type: 'string', length: 24, nullable: true },
+    actor: { type: 'string', length: 64, nullable: true },
+    details: { type: 'json' },
+    at: { type: 'datetime' },
+  },
+});
+
+/** A stored ID photo, re-encoded JPEG; referenced by key, never carried in workflow payloads. */
+export class Photo {
+  key!: string;
+  contentType!: string;
+  bytes!: Buffer;
+  width!: number;
+  height!: number;
+  createdAt!: Date;
+}
+export const PhotoSchema = new EntitySchema<Photo>({
+  class: Photo,
+  tableName: 'photo',
+  properties: {
+    key: { type: 'string', length: 64, primary: true },
+    contentType: { type: 'string', length: 32 },
+    bytes: { type: 'blob', lazy: true },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    createdAt: { type: 'datetime' },
+  },
+});
+
+/** A notification sent (or attempted) to the parent; unique per request, event and channel. */
+export class Notification {
+  id!: number;
+  preRegistration!: PreRegistration;
+  event!: string;
+  channel!: 'email' | 'sms';
+  status!: 'sent' | 'skipped' | 'failed';
+  providerMessageId?: string | null;
+  sentAt!: Date;
+}
+export const NotificationSchema = new EntitySchema<Notification>({
+  class: Notification,
+  tableName: 'notification',
+  uniques: [{ properties: ['preRegistration', 'event', 'channel'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    preRegistration: { kind: 'm:1', entity: () => PreRegistration },
+    event: { type: 'string', length: 24 },
+    channel: { type: 'string', length: 8 },
+    status: { type: 'string', length: 8 },
+    providerMessageId: { type: 'string', length: 255, nullable: true },
+    sentAt: { type: 'datetime' },
+  },
+});

@@ -1,0 +1,64 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { Academy, ProvincialDirectorate } from './reference';
+import { School } from './school';
+
+export const STAFF_ROLES = ['director', 'provincialSupervisor', 'academySupervisor', 'administrator'] as const;
+/** Staff roles; each role's scope is one school, one directorate, one academy, or everything. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** A staff account (director or supervisor); password hashed with argon2id. */
+export class StaffUser {
+  id!: string;
+  username!: string;
+  passwordHash!: string;
+  displayName!: string;
+  role!: StaffRole;
+  school?: School | null;
+  directorate?: ProvincialDirectorate | null;
+  academy?: Academy | null;
+  active!: boolean;
+  createdAt!: Date;
+  lastSignInAt?: Date | null;
+}
+export const StaffUserSchema = new EntitySchema<StaffUser>({
+  class: StaffUser,
+  tableName: 'staff_user',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    username: { type: 'string', length: 64, unique: true },
+    passwordHash: { type: 'string', length: 255 },
+    displayName: { type: 'string', length: 120 },
+    role: { type: 'string', length: 24 },
+    school: { kind: 'm:1', entity: () => School, nullable: true },
+    directorate: { kind: 'm:1', entity: () => ProvincialDirectorate, nullable: true },
+    academy: { kind: 'm:1', entity: () => Academy, nullable: true },
+    active: { type: 'boolean', default: true },
+    createdAt: { type: 'datetime' },
+    lastSignInAt: { type: 'datetime', nullable: true },
+  },
+});
+
+/** Who saw or changed what (law 09-08): views of personal data, decisions, exports. */
+export class AuditLog {
+  id!: number;
+  at!: Date;
+  actorId!: string;
+  actorRole!: string;
+  action!: string;
+  reference?: string | null;
+  details!: Record<string, unknown>;
+}
+export const AuditLogSchema = new EntitySchema<AuditLog>({
+  class: AuditLog,
+  tableName: 'audit_log',
+  indexes: [{ properties: ['reference'] }, { properties: ['at'] }],
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    at: { type: 'datetime' },
+    actorId: { type: 'string', length: 64 },
+    actorRole: { type: 'string', length: 24 },
+    action: { type: 'string', length: 48 },
+    reference: { type: 'string', length: 20, nullable: true },
+    details: { type: 'json' },
+  },
+});
