@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 import type {
   AgeCheckResult, DuplicateCheckResult, GuardianRole, HijriCheckResult, Language, Level,
   ParentDetails, PreRegistrationStatus, Sibling, ZoneCheckResult,
@@ -159,6 +159,7 @@ export const PreRegistrationEventSchema = new EntitySchema<PreRegistrationEvent>
 
 /** A stored ID photo, re-encoded JPEG; referenced by key, never carried in workflow payloads. */
 export class Photo {
+  [PrimaryKeyProp]?: 'key';
   key!: string;
   contentType!: string;
   bytes!: Buffer;

@@ -1,7 +1,8 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 
 /** A regional academy of education and training (AREF), one per region (law 71-15; 12 since 2016). Keyed by HCP region code. */
 export class Academy {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   nameAr!: string;
   nameFr!: string;
@@ -25,6 +26,7 @@ export type DirectorateKind = 'P' | 'Pr' | 'PA';
 
 /** A provincial directorate (المديرية الإقليمية), 82 of them, keyed by HCP province/prefecture code (e.g. `01.511`). */
 export class ProvincialDirectorate {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   nameAr!: string;
   nameFr!: string;
@@ -50,6 +52,7 @@ export const ProvincialDirectorateSchema = new EntitySchema<ProvincialDirectorat
  * eight prefectures of arrondissements, so a unit's directorate is stored, not derived.
  */
 export class Commune {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   nameAr!: string;
   nameFr!: string;
@@ -80,6 +83,7 @@ export const CommuneSchema = new EntitySchema<Commune>({
 
 /** A school-map unit of residence (neighbourhood, village, douar) inside a commune or arrondissement. */
 export class ResidenceZone {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   nameAr!: string;
   nameFr!: string;

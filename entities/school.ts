@@ -1,4 +1,4 @@
-import { Collection, EntitySchema } from '@mikro-orm/core';
+import { Collection, EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 import type { Level } from '../domain/types';
 import { Commune, ProvincialDirectorate, ResidenceZone } from './reference';
 
@@ -7,6 +7,7 @@ export type SchoolKind = 'school' | 'groupSchool' | 'satelliteUnit';
 
 /** A public primary school or satellite unit of the school map (الخريطة المدرسية), keyed by its code. */
 export class School {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   nameAr!: string;
   nameFr!: string;
@@ -40,6 +41,7 @@ export const SchoolSchema = new EntitySchema<School>({
 
 /** A school year (الموسم الدراسي), e.g. `2026-2027`, with its start date and the parents' campaign window. */
 export class SchoolYear {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   startDate!: string;
   campaignOpensOn!: string;
@@ -110,6 +112,7 @@ export const AgeRuleSchema = new EntitySchema<AgeRuleRow>({
 
 /** The rejection-reason catalogue (codes in domain, texts as data). */
 export class RejectionReason {
+  [PrimaryKeyProp]?: 'code';
   code!: string;
   textAr!: string;
   textFr!: string;

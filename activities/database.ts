@@ -1,0 +1,141 @@
+/**
+ * Database activities: thin adapters between the workflow and PostgreSQL. Each call forks its own
+ * EntityManager; each write is idempotent (a retried activity changes nothing twice).
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import { classifyAge } from '../domain/age';
+import { ageOn } from '../domain/dates';
+import { checkHijriConsistency } from '../domain/hijri';
+import { checkZone } from '../domain/zone';
+import type { AutomaticChecksSummary, Decision, PreRegistrationStatus } from '../domain/types';
+import {
+  AgeRuleRow, AuditLog, PreRegistration, type AutomaticChecksDetail,
+} from '../entities';
+import type { Activities } from './types';
+
+/** Statuses after which a request no longer counts as a live duplicate candidate. */
+const DEAD_STATUSES: PreRegistrationStatus[] = ['rejected', 'withdrawn', 'draft'];
+
+type Em = ReturnType<MikroORM['em']['fork']>;
+
+async function loadRequest(em: Em, reference: string): Promise<PreRegistration> {
+  const pr = await em.findOne(PreRegistration, { reference }, { populate: ['school', 'school.zones'] });
+  if (!pr) throw ApplicationFailure.nonRetryable(`pre-registration ${reference} not found`, 'PreRegistrationNotFound');
+  return pr;
+}
+
+/** Inserts a timeline event unless one with the same key exists (retries are harmless). */
+export async function addEvent(
+  em: Em, pr: PreRegistration, eventKey: string, type: string,
+  opts: { status?: PreRegistrationStatus | null; actor?: string | null; details?: Record<string, unknown>; at?: Date } = {},
+): Promise<void> {
+  await em.getConnection().execute(
+    `insert into pre_registration_event (pre_registration_id, event_key, type, status, actor, details, at)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict (pre_registration_id, event_key) do nothing`,
+    [pr.id, eventKey, type, opts.status ?? null, opts.actor ?? null, JSON.stringify(opts.details ?? {}), opts.at ?? new Date()],
+  );
+}
+
+/** Builds the database activities over one MikroORM instance. */
+export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAutomaticChecks' | 'recordStatus' | 'recordDecision' | 'recordRegistration'> {
+  return {
+    async runAutomaticChecks(reference) {
+      const em = orm.em.fork();
+      const pr = await loadRequest(em, reference);
+      const rule = await em.findOne(AgeRuleRow, { schoolYear: pr.schoolYear, level: pr.level });
+      if (!rule) throw ApplicationFailure.nonRetryable(`no age rule for ${pr.schoolYear} ${pr.level}`, 'AgeRuleMissing');
+      const ageRule = {
+        schoolYear: pr.schoolYear, level: pr.level,
+        eligibleBornOnOrBefore: rule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: rule.eligibleBornOnOrAfter ?? null,
+        toleranceBornFrom: rule.toleranceBornFrom ?? null, toleranceBornTo: rule.toleranceBornTo ?? null,
+        referenceDate: rule.referenceDate, source: rule.source,
+      };
+      const age = classifyAge(pr.birthDate, ageRule);
+      const { years, months } = ageOn(pr.birthDate, rule.referenceDate);
+      const schoolZoneCodes = pr.school.zones.getItems().map((z) => z.code).sort();
+      const zone = checkZone(pr.residenceZone.code, schoolZoneCodes);
+      const others = await em.getConnection().execute<{ reference: string }[]>(
+        `select reference from pre_registration
+          where id <> ? and duplicate_keys && ?::text[] and status <> all(?::text[]) order by submitted_at`,
+        [pr.id, `{${pr.duplicateKeys.map((k) => `"${k.replace(/["\\]/g, '\\$&')}"`).join(',')}}`, `{${DEAD_STATUSES.join(',')}}`],
+      );
+      const candidates = others.map((o) => o.reference);
+      const hijri = checkHijriConsistency(pr.birthDate, pr.birthDateHijri);
+      const detail: AutomaticChecksDetail = {
+        ranAt: new Date().toISOString(),
+        age: {
+          result: age, years, months, referenceDate: rule.referenceDate,
+          rule: { eligibleBornOnOrBefore: ageRule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: ageRule.eligibleBornOnOrAfter, toleranceBornFrom: ageRule.toleranceBornFrom, toleranceBornTo: ageRule.toleranceBornTo },
+        },
+        zone: { result: zone, residenceZoneCode: pr.residenceZone.code, schoolZoneCodes },
+        duplicate: { result: candidates.length ? 'possibleDuplicate' : 'none', candidates },
+        hijriConsistency: { result: hijri.result, expectedHijri: hijri.expectedHijri, enteredHijri: pr.birthDateHijri, differenceDays: hijri.differenceDays },
+      };
+      const summary: AutomaticChecksSummary = { age, zone, duplicate: detail.duplicate.result, hijriConsistency: hijri.result };
+      pr.checks = detail;
+      pr.ageCheck = summary.age;
+      pr.zoneCheck = summary.zone;
+      pr.duplicateCheck = summary.duplicate;
+      pr.hijriCheck = summary.hijriConsistency;
+      pr.updatedAt = new Date();
+      await em.flush();
+      await addEvent(em, pr, 'checks', 'checksCompleted', { details: { ...summary } });
+      return summary;
+    },
+
+    async recordStatus(reference, status, details) {
+      const em = orm.em.fork();
+      const pr = await loadRequest(em, reference);
+      if (pr.status !== status) {
+        pr.status = status;
+        pr.updatedAt = new Date();
+        await em.flush();
+      }
+      await addEvent(em, pr, `status:${status}`, 'status', { status, details });
+    },
+
+    async recordDecision(reference, decision: Decision) {
+      const em = orm.em.fork();
+      await em.transactional(async (tx) => {
+        const pr = await loadRequest(tx, reference);
+        const status: PreRegistrationStatus = decision.decision === 'approve' ? 'approved' : 'rejected';
+        if (pr.decision && pr.decision !== decision.decision) {
+          throw ApplicationFailure.nonRetryable(`${reference} already decided`, 'AlreadyDecided');
+        }
+        const now = new Date();
+        pr.decision = decision.decision;
+        pr.rejectionReasons = decision.decision === 'reject' ? decision.reasons : [];
+        pr.decisionNote = decision.note?.trim() || null;
+        pr.decidedBy = decision.decidedBy;
+        pr.decidedAt ??= now;
+        pr.status = status;
+        pr.updatedAt = now;
+        await tx.flush();
+        await addEvent(tx, pr, 'decision', 'decision', {
+          status, actor: decision.decidedBy,
+          details: { decision: decision.decision, reasons: pr.rejectionReasons },
+        });
+        const already = await tx.count(AuditLog, { reference, action: `decision.${decision.decision}` });
+        if (!already) {
+          tx.create(AuditLog, {
+            at: now, actorId: decision.decidedBy, actorRole: 'staff', action: `decision.${decision.decision}`, reference,
+            details: { reasons: pr.rejectionReasons, noted: Boolean(pr.decisionNote) },
+          });
+          await tx.flush();
+        }
+      });
+    },
+
+    async recordRegistration(reference, massarCode) {
+      const em = orm.em.fork();
+      const pr = await loadRequest(em, reference);
+      pr.massarCode = massarCode;
+      pr.status = 'registered';
+      pr.updatedAt = new Date();
+      await em.flush();
+      await addEvent(em, pr, 'status:registered', 'status', { status: 'registered', details: { massarCode } });
+    },
+  };
+}
+

@@ -1,0 +1,176 @@
+/**
+ * Parent notifications: Handlebars templates in Arabic and French, one set per event, each with
+ * an email subject, a plain-text body, an HTML body and a short SMS.
+ *
+ * Files: `activities/templates/<language>/<event>.<part>.hbs` with part `subject`, `text`, `html`,
+ * `sms`, and `<language>/layout.html.hbs`, the HTML frame (a partial named `<language>/layout`).
+ * They are read and compiled once, when this module is first imported (a build that copies the
+ * TypeScript elsewhere must copy the `.hbs` files beside it).
+ *
+ * Bidirectional text: reference, Massar code and URL are left-to-right runs inside Arabic text.
+ * The helper `{{ltr x}}` wraps them in `<bdi dir="ltr">…</bdi>` in HTML and, in Arabic subject,
+ * text and SMS, between LEFT-TO-RIGHT ISOLATE U+2066 and POP DIRECTIONAL ISOLATE U+2069 (in French
+ * text and SMS it adds nothing, so French SMS stay GSM-7). `{{isolate x}}` wraps free text whose
+ * direction is unknown (rejection reasons, a director's note) in `<bdi>` / U+2068…U+2069 (FIRST
+ * STRONG ISOLATE).
+ *
+ * Escaping: HTML templates escape every value (Handlebars `{{ }}`); subject, text and SMS are not
+ * HTML and are rendered without escaping. All templates compile in strict mode: a template that
+ * names a missing datum throws.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+
+export { smsSegments, type SmsSegmentInfo } from './segments';
+
+/** The events a parent is notified of (more come with issue 5). */
+export const NOTIFICATION_EVENTS = ['received', 'registered', 'rejected'] as const;
+/** `received`: request received; `registered`: approved and registered in Massar; `rejected`: rejected with reasons. */
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** Languages templates exist in. */
+export const NOTIFICATION_LANGUAGES = ['ar', 'fr'] as const;
+export type NotificationLanguage = (typeof NOTIFICATION_LANGUAGES)[number];
+
+/**
+ * What the templates are filled with, already in the notification's language: `childFirstName`
+ * in Arabic script for `ar` and Latin for `fr`, `schoolName` likewise, `reasons` as catalogue texts.
+ * `massarCode` is required for `registered`, `reasons` (non-empty) for `rejected`.
+ * `statusUrl` must be an absolute http(s) URL.
+ */
+export interface NotificationData {
+  reference: string;
+  childFirstName: string;
+  schoolName: string;
+  massarCode?: string;
+  reasons?: string[];
+  statusUrl: string;
+}
+
+/** One rendered notification: email subject (one line), plain text, full HTML document, SMS body. */
+export interface RenderedNotification {
+  subject: string;
+  text: string;
+  html: string;
+  sms: string;
+}
+
+/** Left-to-right isolate … pop directional isolate. */
+export const LRI = '\u2066';
+/** First strong isolate. */
+export const FSI = '\u2068';
+/** Pop directional isolate. */
+export const PDI = '\u2069';
+
+const PARTS = ['subject', 'text', 'html', 'sms'] as const;
+type Part = (typeof PARTS)[number];
+
+function languageOf(options: Handlebars.HelperOptions): NotificationLanguage {
+  const root = (options.data as { root?: { language?: unknown } } | undefined)?.root;
+  return root?.language === 'fr' ? 'fr' : 'ar';
+}
+
+function createHtmlEnv(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper('ltr', (value: unknown) => new hb.SafeString(`<bdi dir="ltr">${hb.escapeExpression(String(value))}</bdi>`));
+  hb.registerHelper('isolate', (value: unknown) => new hb.SafeString(`<bdi>${hb.escapeExpression(String(value))}</bdi>`));
+  return hb;
+}
+
+function createTextEnv(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper('ltr', (value: unknown, options: Handlebars.HelperOptions) =>
+    languageOf(options) === 'ar' ? `${LRI}${String(value)}${PDI}` : String(value),
+  );
+  hb.registerHelper('isolate', (value: unknown, options: Handlebars.HelperOptions) =>
+    languageOf(options) === 'ar' ? `${FSI}${String(value)}${PDI}` : String(value),
+  );
+  return hb;
+}
+
+type Compiled = Record<NotificationLanguage, Record<NotificationEvent, Record<Part, Handlebars.TemplateDelegate>>>;
+
+function compileAll(dir: string): Compiled {
+  const htmlEnv = createHtmlEnv();
+  const textEnv = createTextEnv();
+  const read = (...p: string[]) => fs.readFileSync(path.join(dir, ...p), 'utf8');
+  const compiled = {} as Compiled;
+  for (const language of NOTIFICATION_LANGUAGES) {
+    htmlEnv.registerPartial(`${language}/layout`, read(language, 'layout.html.hbs'));
+    compiled[language] = {} as Compiled[NotificationLanguage];
+    for (const event of NOTIFICATION_EVENTS) {
+      const parts = {} as Record<Part, Handlebars.TemplateDelegate>;
+      for (const part of PARTS) {
+        const source = read(language, `${event}.${part}.hbs`);
+        parts[part] =
+          part === 'html'
+            ? htmlEnv.compile(source, { strict: true })
+            : textEnv.compile(source, { strict: true, noEscape: true });
+      }
+      compiled[language][event] = parts;
+    }
+  }
+  return compiled;
+}
+
+const templates: Compiled = compileAll(__dirname);
+
+function requireText(value: unknown, name: string, event: NotificationEvent): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`Notification "${event}" needs a non-empty ${name}`);
+  }
+  return value.trim();
+}
+
+/** One line: no line breaks (header safety), single spaces. */
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Renders the notification of `event` in `language`.
+ * @returns subject (one line), text (ends with one newline), html (a complete document; Arabic is
+ *   `<html lang="ar" dir="rtl">`), sms (one line)
+ * @throws TypeError when the event or language is unknown, or a datum the event needs is missing
+ *   or empty (`massarCode` for `registered`, at least one reason for `rejected`), or `statusUrl`
+ *   is not an absolute http(s) URL
+ */
+export function renderNotification(
+  event: NotificationEvent,
+  language: NotificationLanguage,
+  data: NotificationData,
+): RenderedNotification {
+  if (!(NOTIFICATION_EVENTS as readonly string[]).includes(event)) throw new TypeError(`Unknown notification event "${String(event)}"`);
+  if (!(NOTIFICATION_LANGUAGES as readonly string[]).includes(language)) throw new TypeError(`Unknown notification language "${String(language)}"`);
+  const statusUrl = requireText(data.statusUrl, 'statusUrl', event);
+  let url: URL;
+  try {
+    url = new URL(statusUrl);
+  } catch {
+    throw new TypeError(`Notification "${event}" needs statusUrl to be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`Notification "${event}" needs statusUrl to be an http(s) URL`);
+  }
+  const context: Record<string, unknown> = {
+    language,
+    reference: requireText(data.reference, 'reference', event),
+    childFirstName: requireText(data.childFirstName, 'childFirstName', event),
+    schoolName: requireText(data.schoolName, 'schoolName', event),
+    statusUrl,
+  };
+  if (event === 'registered') context.massarCode = requireText(data.massarCode, 'massarCode', event);
+  if (event === 'rejected') {
+    if (!Array.isArray(data.reasons) || data.reasons.length === 0) {
+      throw new TypeError('Notification "rejected" needs at least one reason');
+    }
+    context.reasons = data.reasons.map((r, i) => requireText(r, `reasons[${i}]`, event));
+  }
+  const t = templates[language][event];
+  const subject = oneLine(t.subject(context));
+  const text = t.text(context).replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const html = t.html({ ...context, subject });
+  const sms = oneLine(t.sms(context));
+  return { subject, text, html, sms };
+}

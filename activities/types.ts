@@ -1,0 +1,21 @@
+import type { AutomaticChecksSummary, Decision, PreRegistrationStatus } from '../domain/types';
+import type { NotificationEvent } from './templates';
+
+/**
+ * Every activity the workflows may call, by reference only (the rows live in PostgreSQL).
+ * Implemented by `createActivities` in activities/index.ts.
+ */
+export interface Activities {
+  /** Runs the age, zone, duplicate and Hijri checks, stores the explanation, returns the verdict codes. */
+  runAutomaticChecks(reference: string): Promise<AutomaticChecksSummary>;
+  /** Writes the status projection and a timeline event (once per status). */
+  recordStatus(reference: string, status: PreRegistrationStatus, details: Record<string, unknown>): Promise<void>;
+  /** Records a director's decision (status approved / rejected, reasons, audit entry). */
+  recordDecision(reference: string, decision: Decision): Promise<void>;
+  /** Records the Massar code: status `registered`. */
+  recordRegistration(reference: string, massarCode: string): Promise<void>;
+  /** Exports the child to Massar (idempotency key = reference); returns the Massar student code. */
+  exportToMassar(reference: string): Promise<{ massarCode: string }>;
+  /** Tells the parent by email and/or SMS, once per event and channel. */
+  notifyParent(reference: string, event: NotificationEvent): Promise<{ email: 'sent' | 'skipped'; sms: 'sent' | 'skipped' }>;
+}

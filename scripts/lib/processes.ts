@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * Child processes of the start command: each runs `node_modules/.bin/tsx <file>` in its own
+ * process group (so a stop reaches tsx and the node process it runs), with every output line
+ * prefixed by the child's name.
+ */
+
+/** A running child. */
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  /** Resolves when the process has exited, with its code (or null) and signal (or null). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Writes each complete line of a stream with a prefix; flushes the remainder at the end. */
+function pipeLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) out.write(`${prefix}${line}\n`);
+  });
+  stream.on('end', () => {
+    if (rest) out.write(`${prefix}${rest}\n`);
+  });
+}
+
+/**
+ * Starts `tsx <file>` (path relative to the repository root) with `env`, in a new process group.
+ * @param width the prefix column width, so that names line up
+ */
+export function startTsxChild(name: string, file: string, env: NodeJS.ProcessEnv, width = name.length): ManagedChild {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const prefix = `[${name}]`.padEnd(width + 3);
+  pipeLines(child.stdout!, prefix, process.stdout);
+  pipeLines(child.stderr!, prefix, process.stderr);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (err) => {
+      process.stderr.write(`${prefix}could not start: ${err.message}\n`);
+      resolve({ code: 127, signal: null });
+    });
+  });
+  return { name, process: child, exited };
+}
+
+function alive(c: ChildProcess): boolean {
+  return c.exitCode === null && c.signalCode === null;
+}
+
+/** Sends a signal to the child's whole process group (falls back to the child alone). */
+export function signalGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  if (!c.pid || !alive(c)) return;
+  try {
+    process.kill(-c.pid, signal);
+  } catch {
+    try {
+      c.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** SIGTERM to the child's group, SIGKILL after `graceMs` (default 10 s); resolves once it exited. */
+export async function stopManagedChild(c: ManagedChild, graceMs = 10_000): Promise<void> {
+  if (!alive(c.process)) return;
+  signalGroup(c.process, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(c.process, 'SIGKILL'), graceMs);
+  await c.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Polls `url` until it answers with a 2xx status.
+ * @param timeoutMs overall limit (default 120 s)
+ * @param child when given, fails as soon as this child exits
+ * @throws Error on timeout or when the child exited first
+ */
+export async function waitForHttp(url: string, timeoutMs = 120_000, child?: ManagedChild): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    if (child && !alive(child.process)) {
+      throw new Error(`${child.name} exited (code ${child.process.exitCode ?? child.process.signalCode}) before ${url} answered`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * `npm start`: brings the whole of Tasjil up on this machine with the demo data.
+ *
+ * 1. PostgreSQL from DATABASE_URL, else an embedded one (data in DATA_DIR/postgres);
+ * 2. migrations, then reference data, demo school map and demo staff accounts;
+ * 3. Temporal from TEMPORAL_ADDRESS, else the Temporal CLI dev server (SQLite in DATA_DIR/temporal.db,
+ *    custom search attributes, 90-day retention);
+ * 4. child processes: Massar sandbox, messaging sandbox (SMTP + SMS), worker, web;
+ * 5. prints the URLs and demo sign-ins. Ctrl-C / SIGTERM stops everything, children first.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../config';
+import { migrateUp } from '../migrations/run';
+import { seedAll } from '../migrations/seed';
+import { ensurePostgres, redactDatabaseUrl, type PostgresHandle } from './lib/postgres';
+import {
+  defaultCacheDir,
+  ensureSearchAttributes,
+  findTemporalCli,
+  getNamespaceRetentionHours,
+  isPortOpen,
+  RETENTION_DAYS,
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from './lib/temporal';
+import { startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
+
+const started = Date.now();
+const say = (msg: string): void => {
+  process.stdout.write(`[tasjil] ${msg}\n`);
+};
+const step = (msg: string): void => say(`▸ ${msg}`);
+
+let pg: PostgresHandle | null = null;
+let temporal: TemporalDevServer | null = null;
+const children: ManagedChild[] = [];
+let shuttingDown = false;
+
+/** Stops children (in parallel), then Temporal, then the embedded PostgreSQL; exits with `code`. */
+async function shutdown(code: number, reason?: string): Promise<never> {
+  if (shuttingDown) return new Promise<never>(() => undefined);
+  shuttingDown = true;
+  if (reason) say(reason);
+  say('Stopping…');
+  await Promise.all(children.map((c) => stopManagedChild(c).catch(() => undefined)));
+  if (temporal) {
+    say('Stopping the Temporal dev server…');
+    await temporal.stop().catch(() => undefined);
+  }
+  if (pg?.embedded) {
+    say('Stopping the embedded PostgreSQL…');
+    await pg.stop().catch(() => undefined);
+  }
+  say(code === 0 ? 'Stopped.' : `Stopped (exit code ${code}).`);
+  process.exit(code);
+}
+
+let signals = 0;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    signals += 1;
+    if (signals > 1) {
+      say('Second signal: killing everything now.');
+      for (const c of children) signalGroup(c.process, 'SIGKILL');
+      process.exit(130);
+    }
+    void shutdown(0, `${sig} received.`);
+  });
+}
+// Last resort when this process dies some other way: no orphan children.
+process.on('exit', () => {
+  for (const c of children) signalGroup(c.process, 'SIGKILL');
+});
+
+/** The configuration as environment variables for the children (only the schema's UPPER_CASE keys). */
+function configEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(k) || v === undefined || v === null) continue;
+    env[k] = String(v);
+  }
+  return env;
+}
+
+function portOf(urlOrAddress: string, fallback: number): number {
+  const m = /:(\d+)(?:\/|$)/.exec(urlOrAddress);
+  return m ? Number(m[1]) : fallback;
+}
+
+async function startTemporal(config: Config): Promise<{ address: string; uiUrl: string }> {
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) {
+    step(`Temporal: using the server at ${external} (TEMPORAL_ADDRESS)`);
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ address: external, connectTimeout: 5000 });
+    } catch (err) {
+      throw new Error(
+        `Temporal at ${external} does not answer (${(err as Error).message}). Start it, or unset TEMPORAL_ADDRESS so that "npm start" runs a dev server.`,
+      );
+    }
+    try {
+      const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+      say(added.length ? `  registered search attributes: ${added.join(', ')}` : '  search attributes already registered');
+      const hours = await getNamespaceRetentionHours(connection, config.TEMPORAL_NAMESPACE);
+      if (hours < RETENTION_DAYS * 24) {
+        say(
+          `  WARNING: namespace "${config.TEMPORAL_NAMESPACE}" keeps closed workflow histories ${hours / 24} day(s); ` +
+            `supervisors need ${RETENTION_DAYS}. Raise it: temporal operator namespace update --namespace ${config.TEMPORAL_NAMESPACE} --retention ${RETENTION_DAYS * 24}h`,
+        );
+      } else {
+        say(`  namespace "${config.TEMPORAL_NAMESPACE}" retention: ${hours / 24} days`);
+      }
+    } finally {
+      await connection.close();
+    }
+    return { address: external, uiUrl: config.TEMPORAL_UI_URL };
+  }
+
+  step('Temporal: TEMPORAL_ADDRESS is not set, so a local Temporal dev server will run');
+  const cli = await findTemporalCli({ env: process.env, cacheDir: defaultCacheDir(process.env), log: (m) => say(`  ${m}`), build: true });
+  const how = {
+    TEMPORAL_CLI: 'from TEMPORAL_CLI',
+    PATH: 'found on PATH',
+    cache: 'cached from an earlier build',
+    built: 'just built with Go',
+    download: 'just downloaded through the Temporal SDK',
+  }[cli.how];
+  say(`  Temporal CLI: ${cli.path} (${how})`);
+  const dbFile = path.join(config.DATA_DIR, 'temporal.db');
+  temporal = await startTemporalDevServer({
+    cliPath: cli.path,
+    dbFile,
+    port: portOf(config.TEMPORAL_ADDRESS, 7233),
+    uiPort: portOf(config.TEMPORAL_UI_URL, 8233),
+    namespace: config.TEMPORAL_NAMESPACE,
+    log: (m) => say(`  ${m}`),
+  });
+  say(`  dev server at ${temporal.address}, state kept in ${dbFile}`);
+  return { address: temporal.address, uiUrl: temporal.uiUrl };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  say(`Starting Tasjil (${config.NODE_ENV}); data folder ${config.DATA_DIR}`);
+  await fs.mkdir(config.DATA_DIR, { recursive: true });
+
+  // Ports the children will listen on must be free, or they would die with a cryptic EADDRINUSE.
+  const ports: Array<[string, number]> = [
+    ['PORT (web)', config.PORT],
+    ['MASSAR_SANDBOX_PORT', config.MASSAR_SANDBOX_PORT],
+    ['SMTP_PORT (SMTP sandbox)', config.SMTP_PORT],
+    ['SMS_SANDBOX_PORT', config.SMS_SANDBOX_PORT],
+  ];
+  for (const [what, port] of ports) {
+    if (await isPortOpen(port)) throw new Error(`Port ${port} (${what}) is already in use. Stop what runs there (an earlier "npm start"?) or set ${what.split(' ')[0]} to another port.`);
+  }
+
+  step('PostgreSQL');
+  pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => say(`  ${m}`), allowEmbedded: true });
+
+  step('Database schema (MikroORM migrations)');
+  const applied = await migrateUp(pg.databaseUrl);
+  say(applied.length ? `  applied ${applied.length} migration(s): ${applied.join(', ')}` : '  already up to date');
+
+  step('Reference data, demo school map and demo staff accounts');
+  const { demoAccounts } = await seedAll(pg.databaseUrl);
+  say(`  seeded; ${demoAccounts.length} demo account(s)`);
+
+  const t = await startTemporal(config);
+
+  step('Starting the Massar sandbox, the messaging sandbox (SMTP + SMS), the worker and the web server');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...configEnv(config),
+    DATABASE_URL: pg.databaseUrl,
+    TEMPORAL_ADDRESS: t.address,
+    TEMPORAL_UI_URL: t.uiUrl,
+  };
+  const specs: Array<{ name: string; file: string; health?: string }> = [
+    { name: 'massar', file: 'sandboxes/massar/server.ts', health: `http://127.0.0.1:${config.MASSAR_SANDBOX_PORT}/health` },
+    { name: 'messaging', file: 'sandboxes/messaging/server.ts', health: `http://127.0.0.1:${config.SMS_SANDBOX_PORT}/health` },
+    { name: 'worker', file: 'workers/worker.ts' },
+    { name: 'web', file: 'web/server.ts', health: `http://127.0.0.1:${config.PORT}/health` },
+  ];
+  const width = Math.max(...specs.map((s) => s.name.length));
+  for (const s of specs) {
+    const child = startTsxChild(s.name, s.file, env, width);
+    children.push(child);
+    void child.exited.then(({ code, signal }) => {
+      if (!shuttingDown) {
+        void shutdown(1, `${s.name} (${s.file}) stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping everything.`);
+      }
+    });
+  }
+  await Promise.all(
+    specs.map(async (s, i) => {
+      if (s.health) await waitForHttp(s.health, 180_000, children[i]);
+    }),
+  );
+  // The SMTP sandbox listens on its own port.
+  for (let i = 0; i < 100 && !(await isPortOpen(config.SMTP_PORT)); i++) await new Promise((r) => setTimeout(r, 200));
+  if (!(await isPortOpen(config.SMTP_PORT))) throw new Error(`The SMTP sandbox does not listen on port ${config.SMTP_PORT}`);
+
+  const base = config.publicBaseUrl.replace(/\/$/, '');
+  const rows: Array<[string, string]> = [
+    ['Web', `${base}/`],
+    ['Parent form', `${base}/`],
+    ['Staff sign-in', `${base}/staff/login`],
+    ...(config.devOutbox ? ([['Dev outbox (emails, SMS)', `${base}/dev/outbox`]] as Array<[string, string]>) : []),
+    ['API (OpenAPI)', `${base}/api/v1/openapi.json`],
+    ['Temporal Web UI', t.uiUrl],
+    ['Massar sandbox', `http://127.0.0.1:${config.MASSAR_SANDBOX_PORT}`],
+    ['SMTP sandbox', `${config.SMTP_HOST}:${config.SMTP_PORT}`],
+    ['SMS sandbox (Twilio API)', `http://127.0.0.1:${config.SMS_SANDBOX_PORT}`],
+    ['PostgreSQL', `${redactDatabaseUrl(pg.databaseUrl)}${pg.embedded ? ' (embedded)' : ''}`],
+    ['Temporal', `${t.address}${temporal ? ' (dev server)' : ''}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const lines = [
+    '',
+    '================================================================================',
+    `  Tasjil is up (${Math.round((Date.now() - started) / 1000)} s).`,
+    '',
+    ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`),
+    '',
+    '  Demo staff accounts (demo data only; scope = school / directorate / academy code):',
+  ];
+  if (demoAccounts.length) {
+    const cols = ['role', 'username', 'password', 'scope'] as const;
+    const widths = cols.map((c) => Math.max(c.length, ...demoAccounts.map((a) => String(a[c]).length)));
+    lines.push(`    ${cols.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`);
+    lines.push(`    ${widths.map((n) => '-'.repeat(n)).join('  ')}`);
+    for (const a of demoAccounts) lines.push(`    ${cols.map((c, i) => String(a[c]).padEnd(widths[i]!)).join('  ')}`);
+  } else {
+    lines.push('    (none)');
+  }
+  lines.push('', '  Press Ctrl-C to stop everything.', '================================================================================', '');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  void shutdown(1, `Start-up failed: ${msg}`);
+});

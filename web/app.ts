@@ -1,0 +1,162 @@
+/**
+ * The Express 5 application: server-rendered Handlebars pages for parents, directors and
+ * supervisors, and the JSON API under /api/v1. Arabic (RTL) by default, French on `?lang=fr`
+ * (remembered in a cookie). No page needs JavaScript.
+ */
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { engine } from 'express-handlebars';
+import session from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import path from 'node:path';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import type { Language } from '../domain/types';
+import type { TasjilTemporal } from '../temporal/client';
+import { translator } from './i18n';
+import { helpers } from './views/helpers';
+import { parentRouter } from './routes/parent';
+import { staffRouter } from './routes/staff';
+import { apiRouter } from './routes/api';
+import { devRouter } from './routes/dev';
+
+/** What every router receives. */
+export interface WebDeps {
+  config: Config;
+  orm: MikroORM;
+  temporal: TasjilTemporal;
+  log: Logger;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    staffUserId?: string;
+    visited?: boolean;
+    flash?: string;
+  }
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      lang: Language;
+      dir: 'rtl' | 'ltr';
+    }
+  }
+}
+
+/** A request's language: `?lang=` (then remembered), else the cookie, else Arabic. */
+export function languageOf(req: Request): Language {
+  const q = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+  if (q === 'ar' || q === 'fr') return q;
+  const c = req.cookies?.lang;
+  return c === 'fr' ? 'fr' : 'ar';
+}
+
+/** Builds the app (does not listen). Returns the app and a `close` for its session pool. */
+export function createApp(deps: WebDeps): { app: express.Express; close(): Promise<void> } {
+  const { config, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.engine('hbs', engine({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(__dirname, 'views', 'layouts'),
+    partialsDir: path.join(__dirname, 'views', 'partials'),
+    helpers,
+  }));
+  app.set('view engine', 'hbs');
+  app.set('views', path.join(__dirname, 'views'));
+  if (config.NODE_ENV === 'production') app.enable('view cache');
+
+  app.use((_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'same-origin',
+      'X-Frame-Options': 'DENY',
+    });
+    next();
+  });
+  app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: config.NODE_ENV === 'production' ? '7d' : 0 }));
+  app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+
+  app.use(cookieParser());
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 5 });
+  const PgStore = connectPgSimple(session);
+  app.use(session({
+    store: new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),
+    name: 'tasjil.sid',
+    secret: config.SESSION_SECRET,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.NODE_ENV === 'production', maxAge: 8 * 3600 * 1000 },
+  }));
+  app.use((req, _res, next) => RequestContext.create(deps.orm.em, next));
+
+  // Language and direction for every page.
+  app.use((req, res, next) => {
+    const lang = languageOf(req);
+    if (req.query.lang === 'ar' || req.query.lang === 'fr') {
+      res.cookie('lang', lang, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true });
+    }
+    res.locals.lang = lang;
+    res.locals.dir = lang === 'ar' ? 'rtl' : 'ltr';
+    res.locals.otherLang = lang === 'ar' ? 'fr' : 'ar';
+    res.locals.devOutbox = config.devOutbox;
+    const u = new URL(req.originalUrl, 'http://x');
+    u.searchParams.set('lang', lang === 'ar' ? 'fr' : 'ar');
+    res.locals.switchUrl = u.pathname + u.search;
+    next();
+  });
+
+  const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
+    getSecret: () => config.SESSION_SECRET,
+    getSessionIdentifier: (req) => req.session.id,
+    cookieName: config.NODE_ENV === 'production' ? '__Host-tasjil.csrf' : 'tasjil.csrf',
+    cookieOptions: { sameSite: 'lax', secure: config.NODE_ENV === 'production', httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
+  });
+  /** Gives the page a CSRF token (and a persistent session to bind it to). */
+  const withCsrf = (req: Request, res: Response, next: NextFunction) => {
+    req.session.visited = true;
+    res.locals.csrfToken = generateCsrfToken(req, res);
+    next();
+  };
+  const csrf = { withCsrf, protect: doubleCsrfProtection };
+
+  app.use('/api/v1', apiRouter(deps));
+  if (config.devOutbox) app.use('/dev', devRouter(deps));
+  app.use('/staff', staffRouter(deps, csrf));
+  app.use('/', parentRouter(deps, csrf));
+
+  app.use((req, res) => {
+    res.status(404);
+    if (req.path.startsWith('/api/')) { res.json({ error: 'notFound' }); return; }
+    res.render('error', { title: translator(res.locals.lang)('error.notFound.title'), message: translator(res.locals.lang)('error.notFound.body') });
+  });
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = (err as { code?: string }).code === 'EBADCSRFTOKEN' ? 403
+      : typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500 ? (err as { status: number }).status : 500;
+    if (status >= 500) log.error({ err: { message: (err as Error).message, name: (err as Error).name }, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(status);
+    const t = translator(res.locals.lang ?? 'ar');
+    const key = status === 403 ? 'error.forbidden' : status === 413 ? 'error.tooLarge' : status < 500 ? 'error.badRequest' : 'error.server';
+    if (req.path.startsWith('/api/')) { res.json({ error: key.replace('error.', ''), message: t(`${key}.body`) }); return; }
+    res.render('error', { title: t(`${key}.title`), message: t(`${key}.body`) });
+  };
+  app.use(onError);
+  return { app, close: () => pool.end() };
+}
+
+export type Csrf = {
+  withCsrf: (req: Request, res: Response, next: NextFunction) => void;
+  protect: (req: Request, res: Response, next: NextFunction) => void;
+};

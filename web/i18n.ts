@@ -1,0 +1,50 @@
+/**
+ * The one catalogue of user-facing strings (Arabic default, French second), served by i18next.
+ * Files: web/i18n/{ar,fr}.json (pages) and web/i18n/validation.{ar,fr}.json (field messages),
+ * merged into one namespace. Keys are flat, e.g. `parent.form.title`, `validation.required`.
+ */
+import i18next, { type i18n, type TFunction } from 'i18next';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Language } from '../domain/types';
+
+function load(lang: Language): Record<string, string> {
+  const dir = path.join(__dirname, 'i18n');
+  const merged: Record<string, string> = {};
+  for (const file of [`${lang}.json`, `validation.${lang}.json`]) {
+    const p = path.join(dir, file);
+    if (fs.existsSync(p)) Object.assign(merged, JSON.parse(fs.readFileSync(p, 'utf8')));
+  }
+  return merged;
+}
+
+let instance: i18n | null = null;
+
+/** The initialised i18next instance (synchronous init from the JSON files; keys contain dots, so keySeparator is off). */
+export function catalogue(): i18n {
+  if (instance) return instance;
+  const inst = i18next.createInstance();
+  void inst.init({
+    initImmediate: false,
+    lng: 'ar',
+    fallbackLng: 'ar',
+    supportedLngs: ['ar', 'fr'],
+    keySeparator: false,
+    nsSeparator: false,
+    interpolation: { escapeValue: false }, // Handlebars escapes on output
+    resources: { ar: { translation: load('ar') }, fr: { translation: load('fr') } },
+    returnNull: false,
+  } as Parameters<i18n['init']>[0]);
+  instance = inst;
+  return inst;
+}
+
+/** A translation function fixed to one language. */
+export function translator(lang: Language): TFunction {
+  return catalogue().getFixedT(lang);
+}
+
+/** Whether a key exists in the catalogue for `lang` (used by tests to find missing strings). */
+export function hasKey(lang: Language, key: string): boolean {
+  return catalogue().exists(key, { lng: lang });
+}

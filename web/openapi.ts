@@ -1,0 +1,124 @@
+/**
+ * The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
+ */
+import { GUARDIAN_ROLES, LEVELS, PRE_REGISTRATION_STATUSES, REJECTION_REASON_CODES } from '../domain/types';
+
+const s = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra });
+const date = (description: string) => s(description, { format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const names = {
+  type: 'object', required: ['firstNameAr', 'lastNameAr', 'firstNameLatin', 'lastNameLatin'],
+  properties: {
+    firstNameAr: s('First name in Arabic script'), lastNameAr: s('Family name in Arabic script'),
+    firstNameLatin: s('First name in Latin letters'), lastNameLatin: s('Family name in Latin letters'),
+  },
+};
+const parent = {
+  allOf: [{ $ref: '#/components/schemas/PersonNames' }, {
+    type: 'object',
+    properties: {
+      cin: s('National ID card number: one or two letters then digits, e.g. AB123456'),
+      profession: s('Profession'), address: s('Address'),
+      phone: s('Phone, national (0612345678) or international (+212612345678); stored E.164'),
+      email: s('Email address', { format: 'email' }),
+    },
+  }],
+};
+
+/** Builds the document; `baseUrl` fills `servers`. */
+export function openApiDocument(baseUrl: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tasjil API', version: '1.0.0',
+      description: 'Online pre-registration of school-age children in Moroccan public schools (Massar). Field messages come in Arabic and French.',
+    },
+    servers: [{ url: `${baseUrl}/api/v1` }],
+    components: {
+      securitySchemes: { staffBasic: { type: 'http', scheme: 'basic', description: 'Staff username and password (directors, administrators).' } },
+      schemas: {
+        PersonNames: names,
+        Parent: parent,
+        Sibling: { allOf: [{ $ref: '#/components/schemas/PersonNames' }, { type: 'object', required: ['birthDate'], properties: { birthDate: date('Gregorian birth date') } }] },
+        PreRegistrationSubmission: {
+          type: 'object',
+          required: ['level', 'child', 'civilStatus', 'guardianRole', 'father', 'mother', 'residence', 'schoolCode', 'photo'],
+          properties: {
+            schoolYear: s('School year, e.g. 2027-2028; defaults to the current campaign'),
+            level: { type: 'string', enum: [...LEVELS] },
+            child: { $ref: '#/components/schemas/PersonNames' },
+            civilStatus: {
+              type: 'object',
+              required: ['birthDate', 'birthDateHijri', 'birthPlace', 'birthCertificateNumber', 'birthCertificateDate', 'fatherLineage', 'motherLineage'],
+              properties: {
+                birthDate: date('Gregorian birth date (authoritative)'),
+                birthDateHijri: s('Hijri birth date as on the certificate, YYYY-MM-DD; accepted within ±2 days of the computed one'),
+                birthPlace: s('Place of birth'), birthCertificateNumber: s('Birth certificate number'),
+                birthCertificateDate: date('Birth certificate date'),
+                fatherLineage: s('Father as on the civil record: "X son of Y"'), motherLineage: s('Mother: "X daughter of Y"'),
+              },
+            },
+            siblings: { type: 'array', items: { $ref: '#/components/schemas/Sibling' }, description: 'Brothers and sisters below school age' },
+            guardianRole: { type: 'string', enum: [...GUARDIAN_ROLES] },
+            father: { $ref: '#/components/schemas/Parent' },
+            mother: { $ref: '#/components/schemas/Parent' },
+            tutor: { $ref: '#/components/schemas/Parent', description: 'Required when guardianRole is tutor' },
+            residence: { type: 'object', required: ['communeCode', 'residenceZoneCode'], properties: { communeCode: s('HCP commune or arrondissement code'), residenceZoneCode: s('School-map residence zone code') } },
+            schoolCode: s('Chosen school code'),
+            language: { type: 'string', enum: ['ar', 'fr'], description: 'Language of the notifications' },
+            photo: { type: 'object', required: ['data'], properties: { data: s('ID photo, JPEG, PNG or HEIF, base64, at most 10 MB') } },
+          },
+        },
+        FieldError: {
+          type: 'object', properties: {
+            field: s('Dot path of the field, e.g. child.firstNameAr'), code: s('Catalogue key'),
+            message: { type: 'object', properties: { ar: { type: 'string' }, fr: { type: 'string' } } },
+          },
+        },
+        ValidationError: { type: 'object', properties: { error: { const: 'validation' }, errors: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } } } },
+        Status: { type: 'string', enum: [...PRE_REGISTRATION_STATUSES] },
+        Decision: {
+          type: 'object', required: ['decision'],
+          properties: {
+            decision: { type: 'string', enum: ['approve', 'reject'] },
+            reasons: { type: 'array', items: { type: 'string', enum: [...REJECTION_REASON_CODES] }, description: 'Required (at least one) to reject' },
+            note: s('Free note; required with the reason "other"'),
+          },
+        },
+      },
+    },
+    paths: {
+      '/pre-registrations': {
+        post: {
+          summary: 'Submit a pre-registration',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Same key → same request, one workflow' }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } } } },
+          responses: {
+            201: { description: 'Created', content: { 'application/json': { schema: { type: 'object', properties: { reference: { type: 'string' }, status: { $ref: '#/components/schemas/Status' }, statusUrl: { type: 'string' } } } } } },
+            200: { description: 'Already submitted with this Idempotency-Key: the same request' },
+            400: { description: 'Invalid input, per field', content: { 'application/json': { schema: { $ref: '#/components/schemas/ValidationError' } } } },
+          },
+        },
+      },
+      '/pre-registrations/{reference}': {
+        get: {
+          summary: 'Status of a pre-registration',
+          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'Status, school, Massar code, rejection reasons and timeline' }, 404: { description: 'Unknown reference' } },
+        },
+      },
+      '/pre-registrations/{reference}/decision': {
+        post: {
+          summary: "A director's decision (staff only)",
+          security: [{ staffBasic: [] }],
+          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Decision' } } } },
+          responses: {
+            200: { description: 'Recorded; body has the new status' }, 400: { description: 'Invalid decision (e.g. reject without a reason)' },
+            401: { description: 'Not signed in' }, 403: { description: 'Role may not decide' }, 404: { description: 'Unknown or outside your scope' },
+            409: { description: 'Not awaiting a decision (already decided, or the workflow has ended)' },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * JSON API v1 (OpenAPI document at /api/v1/openapi.json). Same services and validation as the
+ * pages. Staff endpoints authenticate with HTTP Basic (RFC 7617) over TLS — no cookies, so no CSRF.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { isReference, normalizeReference } from '../../domain/reference';
+import { validateDecision } from '../../domain/rejectionReasons';
+import type { FieldError } from '../../domain/submission';
+import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
+import type { WebDeps } from '../app';
+import { translator } from '../i18n';
+import { openApiDocument } from '../openapi';
+import { DecisionRefused, sendDecision, submitPreRegistration } from '../services/preRegistrations';
+import { authenticate, canDecide, findInScope, SignInThrottle } from '../services/staff';
+import { audit } from './staff';
+
+const tAr = translator('ar');
+const tFr = translator('fr');
+
+/** Per-field errors with the message in both languages. */
+export function apiErrors(errors: FieldError[]) {
+  return errors.map((e) => ({ field: e.field, code: e.code, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) } }));
+}
+
+export function apiRouter(deps: WebDeps): Router {
+  const r = Router();
+  const throttle = new SignInThrottle();
+  r.use(express.json({ limit: '15mb' }));
+
+  r.get('/openapi.json', (_req, res) => { res.json(openApiDocument(deps.config.publicBaseUrl)); });
+
+  r.post('/pre-registrations', async (req: Request, res: Response) => {
+    const body = req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>) } : {};
+    const token = (req.get('Idempotency-Key') ?? '').trim().slice(0, 64) || (typeof body.submissionToken === 'string' ? body.submissionToken.slice(0, 64) : '') || randomUUID();
+    let photo: Buffer | undefined;
+    const p = body.photo as { data?: unknown } | undefined;
+    if (p && typeof p === 'object' && typeof p.data === 'string') photo = Buffer.from(p.data, 'base64');
+    delete body.photo;
+    const result = await submitPreRegistration({ em: deps.orm.em.fork(), temporal: deps.temporal }, body, photo, token);
+    if (!result.ok) {
+      res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) });
+      return;
+    }
+    res.status(result.created ? 201 : 200)
+      .location(`/api/v1/pre-registrations/${result.reference}`)
+      .json({ reference: result.reference, status: result.status, statusUrl: `${deps.config.publicBaseUrl}/pre-registrations/${result.reference}` });
+  });
+
+  r.get('/pre-registrations/:reference', async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    const em = deps.orm.em.fork();
+    const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }, { populate: ['school'] }) : null;
+    if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
+    const reasons = pr.rejectionReasons.length ? await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } }) : [];
+    const events = await em.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
+    res.json({
+      reference: pr.reference, status: pr.status, schoolYear: pr.schoolYear, level: pr.level,
+      school: { code: pr.school.code, nameAr: pr.school.nameAr, nameFr: pr.school.nameFr },
+      massarCode: pr.massarCode ?? null,
+      rejectionReasons: reasons.map((x) => ({ code: x.code, textAr: x.textAr, textFr: x.textFr })),
+      submittedAt: pr.submittedAt.toISOString(), updatedAt: pr.updatedAt.toISOString(),
+      timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status ?? null, channel: (e.details as { channel?: string }).channel ?? null })),
+    });
+  });
+
+  r.post('/pre-registrations/:reference/decision', async (req, res) => {
+    const header = req.get('Authorization') ?? '';
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
+    const [username, ...rest] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [''];
+    const key = `${username}|${req.ip}`;
+    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return; }
+    const em = deps.orm.em.fork();
+    const user = m ? await authenticate(em, username, rest.join(':')) : null;
+    if (!user) {
+      if (m) throttle.fail(key);
+      res.status(401).set('WWW-Authenticate', 'Basic realm="Tasjil staff", charset="UTF-8"').json({ error: 'unauthorized' });
+      return;
+    }
+    throttle.reset(key);
+    const reference = normalizeReference(String(req.params.reference));
+    const pr = isReference(reference) ? await findInScope(em, user, reference) : null;
+    if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
+    if (!canDecide(user)) { res.status(403).json({ error: 'forbidden' }); return; }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const checked = validateDecision({ ...body, decidedBy: user.id });
+    if (!checked.ok) {
+      res.status(400).json({ error: 'validation', errors: apiErrors([{ field: body.decision === 'reject' ? 'reasons' : 'decision', code: `decision.${checked.error}` }]) });
+      return;
+    }
+    try {
+      const result = await sendDecision(deps.temporal, reference, checked.value);
+      res.json({ reference, status: result.status });
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      await audit(em, user, 'decision.refused', reference, { code: err.code });
+      res.status(409).json({ error: err.code, message: { ar: tAr(`decision.refused.${err.code}`), fr: tFr(`decision.refused.${err.code}`) } });
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,159 @@
+/**
+ * Parent pages: home, the residence and school chooser (works without JavaScript: each choice is a
+ * server round trip), the pre-registration form, the confirmation with the reference, and the
+ * status page.
+ */
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isReference, normalizeReference } from '../../domain/reference';
+import { LEVELS, type Language, type Level } from '../../domain/types';
+import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
+import type { Csrf, WebDeps } from '../app';
+import { translator } from '../i18n';
+import * as map from '../services/schoolMap';
+import { errorsByField, submitPreRegistration } from '../services/preRegistrations';
+import { MAX_PHOTO_BYTES } from '../services/photos';
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** The chooser's current selections, from the query string or the posted form. */
+interface Chooser { level: Level; academy: string; directorate: string; commune: string; zone: string }
+
+async function chooserModel(em: EntityManager, lang: Language, c: Chooser) {
+  const academies = await map.academies(em, lang);
+  const directorates = c.academy ? await map.directorates(em, lang, c.academy) : [];
+  const communes = c.directorate ? await map.communes(em, lang, c.directorate) : [];
+  const zones = c.commune ? await map.zones(em, lang, c.commune) : [];
+  const schools = c.zone ? await map.schoolsForZone(em, lang, c.zone) : [];
+  return {
+    chooser: c, academies, directorates, communes, zones, schools,
+    levels: LEVELS.map((l) => ({ value: l, label: `level.${l}` })),
+    noZones: Boolean(c.commune) && zones.length === 0,
+    noSchools: Boolean(c.zone) && schools.length === 0,
+    demoNotice: schools.some((s) => s.isDemo) || zones.length > 0,
+  };
+}
+
+export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
+  const r = Router();
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 300 } });
+  const em = () => deps.orm.em.fork();
+
+  r.get('/', csrf.withCsrf, (req, res) => {
+    res.render('parent/home', { title: translator(res.locals.lang)('parent.home.title') });
+  });
+
+  r.get('/status', (req, res) => {
+    const ref = normalizeReference(str(req.query.reference));
+    if (!isReference(ref)) {
+      res.status(400).render('parent/home', { lookupError: translator(res.locals.lang)('parent.status.badReference'), lookupValue: str(req.query.reference) });
+      return;
+    }
+    res.redirect(303, `/pre-registrations/${encodeURIComponent(ref)}`);
+  });
+
+  r.get('/pre-registration/new', csrf.withCsrf, async (req, res) => {
+    const lang = res.locals.lang;
+    const q = req.query as Record<string, unknown>;
+    const c: Chooser = {
+      level: str(q.level) === 'preschool' ? 'preschool' : 'primary1',
+      academy: str(q.academy), directorate: str(q.directorate), commune: str(q.commune), zone: str(q.zone),
+    };
+    // A change higher up the chain clears what is below it.
+    const db = em();
+    const model = await chooserModel(db, lang, c);
+    if (c.directorate && !model.directorates.some((d) => d.code === c.directorate)) { c.directorate = ''; c.commune = ''; c.zone = ''; }
+    if (c.commune && !model.communes.some((d) => d.code === c.commune)) { c.commune = ''; c.zone = ''; }
+    if (c.zone && !model.zones.some((d) => d.code === c.zone)) c.zone = '';
+    const fixed = await chooserModel(db, lang, c);
+    const year = await map.currentSchoolYear(db);
+    res.render('parent/form', {
+      ...fixed,
+      title: translator(lang)('parent.form.title'),
+      schoolYear: year?.code,
+      showForm: Boolean(c.zone) && fixed.schools.length > 0,
+      form: { level: c.level, residence: { communeCode: c.commune, residenceZoneCode: c.zone }, guardianRole: 'father', submissionToken: randomUUID(), siblings: [{}, {}] },
+    });
+  });
+
+  r.post('/pre-registration', (req, res, next) => {
+    upload.single('photo')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
+        next();
+        return;
+      }
+      next(err);
+    });
+  }, csrf.protect, async (req, res) => {
+    const lang = res.locals.lang;
+    const t = translator(lang);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const token = str(body.submissionToken) || randomUUID();
+    const db = em();
+    const photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : req.file?.buffer;
+    const result = await submitPreRegistration({ em: db, temporal: deps.temporal }, { ...body, language: lang }, photo, token);
+    if (result.ok) {
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
+      return;
+    }
+    const residence = (body.residence ?? {}) as Record<string, unknown>;
+    const chain = await map.zoneChain(db, str(residence.residenceZoneCode));
+    const c: Chooser = {
+      level: str(body.level) === 'preschool' ? 'preschool' : 'primary1',
+      academy: chain?.academy.code ?? '', directorate: chain?.directorate.code ?? '',
+      commune: chain?.commune.code ?? '', zone: chain?.zone.code ?? '',
+    };
+    const model = await chooserModel(db, lang, c);
+    const errors = errorsByField(result.errors, (k, p) => t(k, p ?? {}) as string);
+    const siblings = Array.isArray(body.siblings) ? body.siblings : Object.values((body.siblings as object) ?? {});
+    while (siblings.length < 2) siblings.push({});
+    res.status(400).render('parent/form', {
+      ...model,
+      title: `${t('error.titlePrefix')} ${t('parent.form.title')}`,
+      schoolYear: str(body.schoolYear),
+      showForm: true,
+      form: { ...body, siblings, submissionToken: token },
+      errors,
+      errorList: result.errors.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: errors[e.field] })),
+      photoError: errors.photo,
+    });
+  });
+
+  r.get('/pre-registrations/:reference', async (req, res) => {
+    const lang = res.locals.lang;
+    const t = translator(lang);
+    const reference = normalizeReference(String(req.params.reference));
+    const db = em();
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
+    if (!pr) {
+      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
+      return;
+    }
+    const events = await db.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
+    const reasons = pr.rejectionReasons.length
+      ? (await db.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } })).map((x) => (lang === 'ar' ? x.textAr : x.textFr))
+      : [];
+    res.render('parent/status', {
+      title: t('parent.status.title'),
+      submitted: req.query.submitted === '1',
+      pr: {
+        reference: pr.reference, status: pr.status, schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
+        schoolCode: pr.school.code, level: pr.level, schoolYear: pr.schoolYear, childFirstName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
+        massarCode: pr.massarCode, submittedAt: pr.submittedAt, decisionNote: pr.decisionNote,
+      },
+      reasons,
+      events: events.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
+      nextStep: `parent.status.next.${pr.status}`,
+    });
+  });
+  return r;
+}
+
+function eventLabel(e: PreRegistrationEvent): string {
+  if (e.type === 'status') return `timeline.status.${e.status}`;
+  if (e.type === 'notification') return `timeline.notification.${String((e.details as { channel?: string }).channel)}`;
+  return `timeline.${e.type}`;
+}

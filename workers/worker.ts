@@ -1,0 +1,63 @@
+/**
+ * The Temporal worker: runs `preRegistration` workflows and their activities on the task queue.
+ * `npm run worker` starts it alone; `npm start` starts it with everything else.
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pino from 'pino';
+import { loadConfig, type Config } from '../config';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createOrm } from '../entities/orm';
+
+/** Options to build a worker; `workflowBundle` (pre-bundled code) skips bundling, for tests. */
+export interface TasjilWorkerOptions {
+  config: Config;
+  orm: MikroORM;
+  adapters?: Omit<ActivityDeps, 'orm' | 'config'>;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Creates (does not run) a worker connected to `config.TEMPORAL_ADDRESS`. */
+export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const { config, orm } = opts;
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const activities = createActivities({ orm, config, ...opts.adapters });
+  const { close: closeAdapters, ...activityFns } = activities;
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: activityFns,
+  });
+  return {
+    worker,
+    async close() {
+      closeAdapters();
+      await connection.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn({ sdk: entry.level }, entry.message)) });
+  const orm = await createOrm(config.DATABASE_URL);
+  const { worker, close } = await createWorker({ config, orm });
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await worker.run();
+  await close();
+  await orm.close();
+  log.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error('worker failed:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

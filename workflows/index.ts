@@ -1,0 +1,2 @@
+/** Workflow bundle entry point for the worker (`workflowsPath`). */
+export { preRegistration } from './preRegistration';
