@@ -21,7 +21,7 @@ export interface OutgoingEmail {
 /** Sends emails; one instance per worker (it holds a connection pool). */
 export interface Mailer {
   /**
-   * Sends one message from `MAIL_FROM`.
+   * Sends one message from `MAIL_FROM`, with `Auto-Submitted: auto-generated` besides `headers`.
    * @returns the Message-ID header value nodemailer generated (e.g. `<…@tasjil.men.gov.ma>`)
    * @throws EmailRejectedError the server refused the message or the recipient for good (5xx)
    * @throws EmailUnavailableError connection, timeout, authentication or transient (4xx) failure
@@ -99,7 +99,8 @@ export function createMailer(config: Config): Mailer {
           subject: msg.subject,
           text: msg.text,
           html: msg.html,
-          headers: msg.headers,
+          // RFC 3834: tells mail systems not to answer with vacation or out-of-office replies.
+          headers: { 'Auto-Submitted': 'auto-generated', ...msg.headers },
         });
         return { messageId: info.messageId };
       } catch (err) {

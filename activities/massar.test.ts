@@ -213,7 +213,7 @@ describe('MassarClient.exportStudent against the sandbox Massar', () => {
     const key = newKey();
     const err = await down.exportStudent(payload(key), key).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MassarUnavailableError);
-    expect((err as Error).message).toMatch(/^Massar could not be reached \(ECONNREFUSED\)/);
+    expect((err as Error).message).toBe('Massar could not be reached (ECONNREFUSED)');
   });
 
   test('an answer without a valid code is MassarUnavailableError', async () => {

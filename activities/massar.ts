@@ -15,6 +15,10 @@
  *
  * This file holds the client at the top; the Temporal activity functions that use it come below.
  */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import { PreRegistration } from '../entities';
+import type { Activities } from './types';
 import type { GuardianRole, HijriDate, IsoDate, Level, PersonNames } from '../domain/types';
 
 /** A Massar student code: one capital letter then nine digits, e.g. `G123456789`. */
@@ -265,11 +269,12 @@ function serverMessage(body: unknown): string | undefined {
 }
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
+  // Duck-typed: fetch's errors may come from another realm (e.g. under jest), so no instanceof.
+  if (isRecord(err)) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return `Massar did not answer within ${timeoutMs} ms`;
-    const cause = (err as { cause?: unknown }).cause;
-    const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
-    return `Massar could not be reached${code ? ` (${code})` : ''}: ${err.message}`;
+    const cause = err.cause;
+    const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : typeof err.code === 'string' ? err.code : undefined;
+    return `Massar could not be reached${code ? ` (${code})` : ''}`;
   }
   return 'Massar could not be reached';
 }
@@ -277,3 +282,52 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
 // ---------------------------------------------------------------------------------------------
 // Temporal activities (added by the lead) go below.
 // ---------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// Temporal activity: export one approved pre-registration.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Builds `exportToMassar(reference)`: loads the request, maps it to a {@link MassarStudentPayload}
+ * and exports it with the reference as idempotency key (a retried activity gets the same code).
+ * A refusal by Massar (4xx) becomes a non-retryable `MassarRejectedError` failure; anything else is
+ * thrown as is and retried by Temporal.
+ */
+export function createMassarActivities(deps: { orm: MikroORM; client: MassarClient }): Pick<Activities, 'exportToMassar'> {
+  return {
+    async exportToMassar(reference: string) {
+      const em = deps.orm.em.fork();
+      const pr = await em.findOne(PreRegistration, { reference }, { populate: ['school'] });
+      if (!pr) throw ApplicationFailure.nonRetryable(`pre-registration ${reference} not found`, 'PreRegistrationNotFound');
+      const g = pr.guardianRole === 'tutor' && pr.tutor ? pr.tutor : pr.guardianRole === 'mother' ? pr.mother : pr.father;
+      const payload: MassarStudentPayload = {
+        reference: pr.reference,
+        schoolCode: pr.school.code,
+        schoolYear: pr.schoolYear,
+        level: pr.level,
+        child: { firstNameAr: pr.childFirstNameAr, lastNameAr: pr.childLastNameAr, firstNameLatin: pr.childFirstNameLatin, lastNameLatin: pr.childLastNameLatin },
+        birthDate: pr.birthDate,
+        birthDateHijri: pr.birthDateHijri,
+        birthPlace: pr.birthPlace,
+        birthCertificateNumber: pr.birthCertificateNumber,
+        birthCertificateDate: pr.birthCertificateDate,
+        fatherLineage: pr.fatherLineage,
+        motherLineage: pr.motherLineage,
+        guardianRole: pr.guardianRole,
+        guardian: {
+          firstNameAr: g.firstNameAr, lastNameAr: g.lastNameAr, firstNameLatin: g.firstNameLatin, lastNameLatin: g.lastNameLatin,
+          cin: g.cin, phone: g.phone, email: g.email, address: g.address, profession: g.profession,
+        },
+        residenceZoneCode: pr.residenceZone.code,
+        communeCode: pr.commune.code,
+      };
+      try {
+        const { massarCode } = await deps.client.exportStudent(payload, pr.reference);
+        return { massarCode };
+      } catch (err) {
+        if (err instanceof MassarRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'MassarRejectedError');
+        throw err;
+      }
+    },
+  };
+}

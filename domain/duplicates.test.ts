@@ -30,7 +30,7 @@ describe('duplicateKeys', () => {
     expect(keys.filter((k) => duplicateKeys(child).includes(k))).toEqual(['name:احمد العلوي|2020-05-04']);
   });
 
-  test('a twin (other first name, same certificate register number differs) shares nothing', () => {
+  test('a twin (other first name, own certificate number) shares nothing', () => {
     const twin = { ...child, firstNameAr: 'محمد', birthCertificateNumber: '124/2020' };
     expect(duplicateKeys(twin).some((k) => duplicateKeys(child).includes(k))).toBe(false);
   });

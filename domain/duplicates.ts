@@ -3,22 +3,15 @@
  * schools, or submitted twice. Keys are stored per request (column `duplicateKeys`); requests that
  * share a key are possible duplicates, for the director to judge.
  */
-import { normalizeArabicForSearch } from './names';
+import { normalizeArabicForSearch, toAsciiDigits } from './names';
 import type { IsoDate } from './types';
-
-/** Arabic-Indic and extended Arabic-Indic digits → ASCII digits. */
-function asciiDigits(s: string): string {
-  return s
-    .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x0660))
-    .replace(/[\u06F0-\u06F9]/g, (c) => String(c.charCodeAt(0) - 0x06f0));
-}
 
 /**
  * A birth-certificate number reduced to its letters and digits, upper-case, ASCII digits:
  * `'1234 / 2020'`, `'1234-2020'` and `'١٢٣٤/٢٠٢٠'` all give `'12342020'`.
  */
 export function normalizeCertificateNumber(s: string): string {
-  return asciiDigits(s.normalize('NFKC')).toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
+  return toAsciiDigits(s.normalize('NFKC')).toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 /**

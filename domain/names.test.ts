@@ -1,5 +1,6 @@
 import cases from '../test/acceptance/cases.json';
 import {
+  toAsciiDigits,
   cleanName, isArabicName, isLatinName, matchesSearch, normalizeArabicForSearch, normalizeForSearch, normalizeLatinForSearch,
 } from './names';
 
@@ -132,4 +133,10 @@ describe('matchesSearch', () => {
   ])('%j ← %j: %s', (stored, query, expected) => {
     expect(matchesSearch(stored, query)).toBe(expected);
   });
+});
+
+test('toAsciiDigits', () => {
+  expect(toAsciiDigits('١٤٤٢-٠١-١٣')).toBe('1442-01-13');
+  expect(toAsciiDigits('۰۶۱۲')).toBe('0612');
+  expect(toAsciiDigits('AB 12')).toBe('AB 12');
 });

@@ -3,6 +3,16 @@
  * and folding spelling variants for the directors' search (shared acceptance cases `arabicSearch`).
  */
 
+/**
+ * Arabic-Indic (٠–٩) and extended Arabic-Indic (۰–۹) digits → ASCII digits, e.g. `'١٤٤٢'` → `'1442'`
+ * (numbers typed on an Arabic keyboard). Other characters are kept.
+ */
+export function toAsciiDigits(s: string): string {
+  return s
+    .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x0660))
+    .replace(/[\u06F0-\u06F9]/g, (c) => String(c.charCodeAt(0) - 0x06f0));
+}
+
 /** Zero-width and bidirectional formatting characters that copy-paste brings along (RLM, LRM, ZWJ, BOM…). */
 const INVISIBLE_FORMATTING = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\u061C]/g;
 /** Control characters (C0, DEL, C1), once whitespace has been turned into spaces. */

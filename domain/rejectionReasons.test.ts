@@ -64,6 +64,14 @@ describe('validateDecision', () => {
       value: { decision: 'reject', reasons: ['other'], decidedBy: by, note: 'الطفل مسجل بمؤسسة خاصة' },
     });
   });
+  test('a null note or null reasons are absent', () => {
+    expect(validateDecision({ decision: 'approve', decidedBy: ` ${by} `, note: null })).toEqual({ ok: true, value: { decision: 'approve', decidedBy: by } });
+    expect(validateDecision({ decision: 'reject', decidedBy: by, reasons: null })).toEqual({ ok: false, error: 'reasonRequired' });
+  });
+  test('a note of exactly 1000 characters is accepted', () => {
+    const note = 'x'.repeat(1000);
+    expect(validateDecision({ decision: 'approve', decidedBy: by, note })).toEqual({ ok: true, value: { decision: 'approve', decidedBy: by, note } });
+  });
   test('reasonRequired', () => {
     expect(validateDecision({ decision: 'reject', decidedBy: by })).toEqual({ ok: false, error: 'reasonRequired' });
     expect(validateDecision({ decision: 'reject', decidedBy: by, reasons: [] })).toEqual({ ok: false, error: 'reasonRequired' });
@@ -86,6 +94,10 @@ describe('validateDecision', () => {
     [{ decision: 'maybe', decidedBy: by }],
     [{ decision: 'reject', decidedBy: by, reasons: [1] }],
     [{ decision: 'reject', decidedBy: by, reasons: ['underAge'], note: 'x'.repeat(1001) }],
+    [{ decision: 'reject', decidedBy: by, reasons: { 0: 'underAge' } }],
+    [{ decision: 'approve', decidedBy: by, note: 42 }],
+    [{ decision: 'approve', decidedBy: 7 }],
+    [['approve']],
   ])('invalid: %j', (d) => {
     expect(validateDecision(d)).toEqual({ ok: false, error: 'invalid' });
   });

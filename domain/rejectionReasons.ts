@@ -3,7 +3,6 @@
  * not reached the legal age, the chosen school does not match the place of residence — and the
  * catalogue adds three more. Texts are data (table `rejection_reason`); these are the seeds.
  */
-import { z } from 'zod';
 import { REJECTION_REASON_CODES } from './types';
 import type { Decision, RejectionReasonCode } from './types';
 
@@ -38,39 +37,39 @@ export const DECIDED_BY_MAX_LENGTH = 64;
 
 export type DecisionError = 'reasonRequired' | 'unknownReason' | 'noteRequired' | 'invalid';
 
-const decisionShape = z.object({
-  decision: z.enum(['approve', 'reject']),
-  decidedBy: z.string().trim().min(1).max(DECIDED_BY_MAX_LENGTH),
-  note: z.string().max(DECISION_NOTE_MAX_LENGTH).optional(),
-  // A form with one checked box posts a single string; the API posts an array.
-  reasons: z.union([z.string(), z.array(z.string())]).optional(),
-});
-
 /**
  * Validates a director's decision (the workflow's `decide` Update validator and the web form).
  * Input `{ decision: 'approve' | 'reject', decidedBy, note?, reasons? }`; `reasons` may be one
  * string (a form with one checked box) or an array of codes.
  * Output: notes trimmed (a blank note is dropped), reasons de-duplicated in order, approvals
  * carry no reasons. Errors:
- * - `invalid` — not an object, unknown `decision`, `decidedBy` blank or over 64 characters,
- *   note over 1000 characters, reasons not strings;
+ * - `invalid` — not an object, unknown `decision`, `decidedBy` not a string, blank or over 64
+ *   characters, note not a string or over 1000 characters (after trimming), reasons not strings;
  * - `reasonRequired` — a rejection without any reason (the circular asks for the reasons);
  * - `unknownReason` — a code outside `REJECTION_REASON_CODES`;
  * - `noteRequired` — reason `other` without a note explaining it.
  */
 export function validateDecision(d: unknown): { ok: true; value: Decision } | { ok: false; error: DecisionError } {
-  const parsed = decisionShape.safeParse(d);
-  if (!parsed.success) return { ok: false, error: 'invalid' };
-  const { decision, decidedBy } = parsed.data;
-  const note = parsed.data.note?.trim() ?? '';
+  // Hand-written rather than zod: this runs in the workflow's Update validator, whose bundle stays small.
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return { ok: false, error: 'invalid' };
+  const { decision, decidedBy: rawDecidedBy, note: rawNote, reasons: rawReasons } = d as Record<string, unknown>;
+  if (decision !== 'approve' && decision !== 'reject') return { ok: false, error: 'invalid' };
+  if (typeof rawDecidedBy !== 'string') return { ok: false, error: 'invalid' };
+  const decidedBy = rawDecidedBy.trim();
+  if (decidedBy === '' || decidedBy.length > DECIDED_BY_MAX_LENGTH) return { ok: false, error: 'invalid' };
+  if (rawNote !== undefined && rawNote !== null && typeof rawNote !== 'string') return { ok: false, error: 'invalid' };
+  const note = typeof rawNote === 'string' ? rawNote.trim() : '';
+  if (note.length > DECISION_NOTE_MAX_LENGTH) return { ok: false, error: 'invalid' };
   const withNote = note === '' ? {} : { note };
   if (decision === 'approve') return { ok: true, value: { decision, decidedBy, ...withNote } };
 
-  const raw = parsed.data.reasons;
-  const list = (raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw).map((r) => r.trim()).filter((r) => r !== '');
-  if (list.length === 0) return { ok: false, error: 'reasonRequired' };
+  // A form with one checked box posts a single string; the API posts an array.
+  const list = rawReasons === undefined || rawReasons === null ? [] : typeof rawReasons === 'string' ? [rawReasons] : rawReasons;
+  if (!Array.isArray(list) || !list.every((r): r is string => typeof r === 'string')) return { ok: false, error: 'invalid' };
+  const codes = list.map((r) => r.trim()).filter((r) => r !== '');
+  if (codes.length === 0) return { ok: false, error: 'reasonRequired' };
   const reasons: RejectionReasonCode[] = [];
-  for (const r of list) {
+  for (const r of codes) {
     if (!isRejectionReasonCode(r)) return { ok: false, error: 'unknownReason' };
     if (!reasons.includes(r)) reasons.push(r);
   }

@@ -9,7 +9,7 @@ import { classifyAge, ruleStartYear } from './age';
 import { normalizeCin, normalizePhone, isEmail, EMAIL_MAX_LENGTH } from './contact';
 import { isIsoDate } from './dates';
 import { checkHijriConsistency, isHijriDate } from './hijri';
-import { cleanName, isArabicName, isLatinName } from './names';
+import { cleanName, isArabicName, isLatinName, toAsciiDigits } from './names';
 import { GUARDIAN_ROLES, LANGUAGES, LEVELS } from './types';
 import type {
   AgeRule, GuardianRole, IsoDate, Language, Level, ParentDetails, PersonNames, PreRegistrationSubmission, Sibling,
@@ -166,13 +166,6 @@ class ErrorList {
   }
 }
 
-/** Arabic-Indic and extended Arabic-Indic digits → ASCII digits (dates typed on an Arabic keyboard). */
-function asciiDigits(s: string): string {
-  return s
-    .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x0660))
-    .replace(/[\u06F0-\u06F9]/g, (c) => String(c.charCodeAt(0) - 0x06f0));
-}
-
 /** Gregorian dates before this one are refused as typing errors (`validation.date`). */
 export const EARLIEST_DATE: IsoDate = '1900-01-01';
 
@@ -221,7 +214,7 @@ class Validator {
 
   /** A Gregorian date `YYYY-MM-DD` from 1900 on (Arabic-Indic digits accepted); returns '' when absent or invalid. */
   date(field: string, raw: RawText, required: boolean): IsoDate {
-    const value = asciiDigits(this.text(field, raw, { required }));
+    const value = toAsciiDigits(this.text(field, raw, { required }));
     if (value === '' || this.errors.has(field)) return '';
     if (!isIsoDate(value) || value < EARLIEST_DATE) {
       this.errors.add(field, 'validation.date');
@@ -309,7 +302,7 @@ class Validator {
 
   /** Hijri date as `YYYY-MM-DD` (also `YYYY/M/D` or `D/M/YYYY`, Arabic-Indic digits), zero-padded on output. */
   hijriDate(field: string, raw: RawText): string {
-    const value = asciiDigits(this.text(field, raw, { required: true }));
+    const value = toAsciiDigits(this.text(field, raw, { required: true }));
     if (value === '' || this.errors.has(field)) return '';
     const ymd = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(value);
     const dmy = /^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$/.exec(value);
@@ -465,7 +458,8 @@ function siblingRows(raw: unknown): { rows: unknown; keys: string[]; badKeys: st
  * - school year `YYYY-YYYY+1`, level and school year equal to the age rule's when one is given.
  *
  * Never throws for bad input; every error is returned at once (one per field, in form order).
- * @throws RangeError only when `ctx.today` is not a valid date (a programming error).
+ * @throws RangeError only on a programming error: `ctx.today` is not a valid date, or
+ *   `ctx.ageRule` holds a date that is not `YYYY-MM-DD` (see `classifyAge`).
  */
 export function parseSubmission(raw: unknown, ctx: SubmissionContext): SubmissionResult {
   if (!isIsoDate(ctx.today)) throw new RangeError(`ctx.today is not a calendar date: ${JSON.stringify(ctx.today)}`);

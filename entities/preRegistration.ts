@@ -118,7 +118,7 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     decision: { type: 'string', length: 8, nullable: true },
     rejectionReasons: { type: 'text[]' },
     decisionNote: { type: 'text', nullable: true },
-    decidedBy: { type: 'string', length: 36, nullable: true },
+    decidedBy: { type: 'string', length: 64, nullable: true },
     decidedAt: { type: 'datetime', nullable: true },
     massarCode: { type: 'string', length: 10, nullable: true, unique: true },
     workflowId: { type: 'string', length: 64 },

@@ -4,7 +4,8 @@
  * - Temporal: the CLI dev server, in memory, on free ports, custom search attributes, namespace
  *   `default` (CLI found as `npm start` finds it; building it with Go is allowed);
  * - PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/tasjil_test),
- *   embedded if nothing answers locally; the database is dropped, re-created and migrated;
+ *   embedded if nothing answers locally; the database is dropped, re-created and migrated (an
+ *   advisory lock makes a second run on the same machine wait instead of dropping it mid-run);
  * - the Massar sandbox, the SMTP sandbox and the SMS (Twilio API) sandbox, in this process, on
  *   free ports.
  * Then sets process.env for the tests (read through `loadConfig`, see test/support/stack.ts).
@@ -34,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
   const { migrateUp } = await import('../migrations/run');
   const { startMassarSandbox } = await import('../sandboxes/massar/server');
   const { startSmsSandbox, startSmtpSandbox } = await import('../sandboxes/messaging/server');
-  const { ensurePostgres, recreateDatabase, redactDatabaseUrl } = await import('../scripts/lib/postgres');
+  const { acquireDatabaseLock, ensurePostgres, recreateDatabase, redactDatabaseUrl } = await import('../scripts/lib/postgres');
   const { defaultCacheDir, findTemporalCli, freePort, startTemporalDevServer } = await import('../scripts/lib/temporal');
 
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
@@ -69,6 +70,9 @@ export default async function globalSetup(): Promise<void> {
     const pgUp = (async () => {
       const pg = await ensurePostgres({ databaseUrl, dataDir: base.DATA_DIR, log: quietLog, allowEmbedded: true });
       if (pg.embedded) stops.push({ name: 'embedded PostgreSQL', stop: pg.stop });
+      // Two runs on one machine must not drop each other's database: the second one waits.
+      const lock = await acquireDatabaseLock(databaseUrl, log);
+      stops.push({ name: 'test database lock', stop: lock.release });
       await recreateDatabase(databaseUrl);
       const applied = await migrateUp(databaseUrl);
       log(`PostgreSQL ${redactDatabaseUrl(databaseUrl)}${pg.embedded ? ' (embedded)' : ''}: fresh database, ${applied.length} migration(s) applied`);

@@ -46,5 +46,5 @@ export function translator(lang: Language): TFunction {
 
 /** Whether a key exists in the catalogue for `lang` (used by tests to find missing strings). */
 export function hasKey(lang: Language, key: string): boolean {
-  return catalogue().exists(key, { lng: lang });
+  return catalogue().exists(key, { lng: lang, fallbackLng: false } as never);
 }

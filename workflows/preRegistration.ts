@@ -83,7 +83,9 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
   setHandler(statusQuery, () => state);
   setHandler(
     decideUpdate,
-    async (decision) => {
+    async (raw) => {
+      const checked = validateDecision(raw); // the validator accepted it; this yields the normalised value
+      const decision = checked.ok ? checked.value : raw;
       state.decision = decision.decision; // set synchronously: a concurrent second decision is refused by the validator
       await db.recordDecision(input.reference, decision);
       state.rejectionReasons = decision.decision === 'reject' ? decision.reasons : [];
@@ -119,8 +121,8 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
   );
 
   state.checks = await db.runAutomaticChecks(input.reference);
-  await setStatus('underReview', { checks: state.checks });
   await notify.notifyParent(input.reference, 'received');
+  await setStatus('underReview', { checks: state.checks });
 
   await condition(() => state.status === 'approved' || state.status === 'rejected');
 

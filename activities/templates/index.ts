@@ -31,6 +31,7 @@ export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Languages templates exist in. */
 export const NOTIFICATION_LANGUAGES = ['ar', 'fr'] as const;
+/** `ar` (default of the service, right-to-left) or `fr`; the language the parent used. */
 export type NotificationLanguage = (typeof NOTIFICATION_LANGUAGES)[number];
 
 /**

@@ -175,7 +175,9 @@ export async function startMassarSandbox(opts: MassarSandboxOptions): Promise<Ma
   });
 
   // --- student API --------------------------------------------------------------------------------
-  app.post('/api/v1/students', async (req, res, next) => {
+  // The body is read before any injected delay, so a slow answer still creates the student even
+  // when the client gave up waiting (the case idempotency exists for).
+  app.post('/api/v1/students', express.json({ limit: '64kb', type: () => true }), async (req, res, next) => {
     if (fault.count > 0) {
       fault.count -= 1;
       const { status, delayMs, message } = fault;
@@ -191,7 +193,7 @@ export async function startMassarSandbox(opts: MassarSandboxOptions): Promise<Ma
       await sleep(slow.delayMs);
     }
     next();
-  }, requireAuth, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
+  }, requireAuth, async (req, res) => {
     const key = req.get('idempotency-key');
     if (!key) {
       res.status(400).json({ error: 'missing_idempotency_key', message: 'Header Idempotency-Key is required' });

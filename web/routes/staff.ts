@@ -47,7 +47,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
 
   r.post('/login', urlencoded, csrf.protect, async (req, res, next) => {
     const t = translator(res.locals.lang);
-    const username = str(req.body?.username).trim().toLowerCase();
+    const username = str(req.body?.username).trim();
     const key = `${username}|${req.ip}`;
     const fail = (message: string, status = 401) => {
       res.locals.csrfToken = undefined;

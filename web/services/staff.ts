@@ -9,7 +9,7 @@ import { PreRegistration, StaffUser } from '../../entities';
 
 /** Verifies a username and password; returns the active user or null (argon2id, constant-time). */
 export async function authenticate(em: EntityManager, username: string, password: string): Promise<StaffUser | null> {
-  const user = await em.findOne(StaffUser, { username: username.trim().toLowerCase(), active: true }, { populate: ['school', 'directorate', 'academy'] });
+  const user = await em.findOne(StaffUser, { username: username.trim(), active: true }, { populate: ['school', 'directorate', 'academy'] });
   if (!user) {
     await argon2.hash(password).catch(() => undefined); // same cost whether or not the user exists
     return null;

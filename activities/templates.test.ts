@@ -1,0 +1,217 @@
+/**
+ * renderNotification for every event × language: exact subjects, bidi isolation of the
+ * left-to-right runs in Arabic, RTL HTML, HTML escaping, required data, SMS segment budget.
+ */
+import {
+  LRI,
+  NOTIFICATION_EVENTS,
+  NOTIFICATION_LANGUAGES,
+  PDI,
+  renderNotification,
+  smsSegments,
+  type NotificationData,
+  type NotificationEvent,
+  type NotificationLanguage,
+} from './templates';
+
+const REF = 'P26-7K3QD-M2X9A';
+const CODE = 'G123456789';
+const URL_AR = `https://tasjil.men.gov.ma/pre-registrations/${REF}?lang=ar`;
+const URL_FR = `https://tasjil.men.gov.ma/pre-registrations/${REF}?lang=fr`;
+
+const ar: NotificationData = {
+  reference: REF,
+  childFirstName: 'أمينة',
+  schoolName: 'مدرسة الأطلس الابتدائية',
+  massarCode: CODE,
+  reasons: ['عدم استيفاء السن القانوني', 'عدم مطابقة المؤسسة مع محل السكنى'],
+  statusUrl: URL_AR,
+};
+const fr: NotificationData = {
+  reference: REF,
+  childFirstName: 'Amina',
+  schoolName: 'École primaire Al Atlas',
+  massarCode: CODE,
+  reasons: ["Âge légal non atteint", 'Établissement hors zone de résidence'],
+  statusUrl: URL_FR,
+};
+const dataFor = (l: NotificationLanguage) => (l === 'ar' ? ar : fr);
+const iso = (s: string) => `${LRI}${s}${PDI}`;
+
+const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
+  ar: {
+    received: `تم استلام طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+    registered: `تمت المصادقة على التسجيل — الطلب رقم ${LRI}${REF}${PDI}`,
+    rejected: `تم رفض طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+  },
+  fr: {
+    received: `Demande de pré-inscription reçue — n° ${REF}`,
+    registered: `Inscription validée — demande n° ${REF}`,
+    rejected: `Demande de pré-inscription rejetée — n° ${REF}`,
+  },
+};
+
+const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
+  ar: {
+    received: `تسجيل: توصلنا بطلب تسجيل أمينة، رقم ${iso(REF)}. ستتوصلون برسالة عند البت فيه.`,
+    registered: `تسجيل: تم تسجيل أمينة في مدرسة الأطلس الابتدائية. رمز مسار: ${iso(CODE)}. المرجو إحضار أصول الوثائق إلى المؤسسة.`,
+    rejected: `تسجيل: تم رفض طلب تسجيل أمينة رقم ${iso(REF)}. تجدون الأسباب في صفحة تتبع الطلب أو لدى إدارة المؤسسة.`,
+  },
+  fr: {
+    received: `Tasjil : nous avons bien enregistré la demande de pré-inscription de l'enfant Amina, réf. ${REF}. Suivi : ${URL_FR}`,
+    registered: `Tasjil : inscription de l'enfant Amina validée. Établissement : École primaire Al Atlas. Code Massar : ${CODE}. Présentez-vous à l'établissement avec les originaux des documents.`,
+    rejected: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été rejetée. Motifs et démarches : ${URL_FR}`,
+  },
+};
+
+describe.each(NOTIFICATION_LANGUAGES.flatMap((l) => NOTIFICATION_EVENTS.map((e) => [l, e] as const)))('%s / %s', (language, event) => {
+  const n = renderNotification(event, language, dataFor(language));
+
+  test('exact subject, one line', () => {
+    expect(n.subject).toBe(SUBJECTS[language][event]);
+  });
+
+  test('exact SMS, within two segments', () => {
+    expect(n.sms).toBe(SMS[language][event]);
+    expect(smsSegments(n.sms).segments).toBeLessThanOrEqual(2);
+  });
+
+  test('text names the child, the reference and the status link', () => {
+    expect(n.text.endsWith('\n')).toBe(true);
+    expect(n.text).not.toMatch(/\n{3,}/);
+    expect(n.text).toContain(dataFor(language).childFirstName);
+    if (language === 'ar') {
+      expect(n.text).toContain(iso(REF));
+      expect(n.text).toContain(iso(URL_AR));
+      // Every other occurrence of the reference (outside the isolated URL) is isolated too.
+      const withoutUrl = n.text.split(iso(URL_AR)).join('');
+      expect(withoutUrl.split(REF).length - 1).toBe(withoutUrl.split(iso(REF)).length - 1);
+    } else {
+      expect(n.text).toContain(`Numéro de demande : ${REF}\n`);
+      expect(n.text).toContain(`Suivre la demande : ${URL_FR}\n`);
+      expect(n.text).not.toContain(LRI);
+    }
+  });
+
+  test('HTML is a complete document in the right direction, codes in <bdi dir="ltr">', () => {
+    expect(n.html.startsWith('<!DOCTYPE html>\n')).toBe(true);
+    if (language === 'ar') {
+      expect(n.html).toContain('<html lang="ar" dir="rtl">');
+      expect(n.html).toContain('<div dir="rtl" lang="ar"');
+    } else {
+      expect(n.html).toContain('<html lang="fr" dir="ltr">');
+    }
+    expect(n.html).toContain(`<bdi dir="ltr">${REF}</bdi>`);
+    expect(n.html).toContain(`<title>${n.subject}</title>`);
+    expect(n.html).toContain(`href="https://tasjil.men.gov.ma/pre-registrations/${REF}?lang&#x3D;${language}"`);
+    expect(n.html).not.toMatch(/<style|<link|class="/); // inline styles only
+    expect(n.html).not.toContain('{{');
+  });
+});
+
+describe('event-specific content', () => {
+  test('received: the chosen school and what happens next', () => {
+    expect(renderNotification('received', 'ar', ar).text).toContain('المؤسسة التعليمية المختارة: مدرسة الأطلس الابتدائية\n');
+    expect(renderNotification('received', 'ar', ar).text).toContain('ماذا بعد؟\n');
+    expect(renderNotification('received', 'fr', fr).text).toContain('Établissement choisi : École primaire Al Atlas\n');
+    expect(renderNotification('received', 'fr', fr).text).toContain('Et ensuite ?\n');
+  });
+
+  test('registered: the Massar code (isolated in Arabic) and the original documents', () => {
+    const a = renderNotification('registered', 'ar', ar);
+    expect(a.text).toContain(`رمز مسار: ${iso(CODE)}\n`);
+    expect(a.text).toContain('بأصول الوثائق');
+    expect(a.html).toContain(`<bdi dir="ltr">${CODE}</bdi>`);
+    const f = renderNotification('registered', 'fr', fr);
+    expect(f.text).toContain(`Code Massar : ${CODE}\n`);
+    expect(f.text).toContain('originaux des documents');
+  });
+
+  test('rejected: every reason listed, isolated in Arabic, escaped in HTML', () => {
+    const a = renderNotification('rejected', 'ar', ar);
+    expect(a.text).toContain(`أسباب الرفض:\n- \u2068عدم استيفاء السن القانوني${PDI}\n- \u2068عدم مطابقة المؤسسة مع محل السكنى${PDI}\n`);
+    expect(a.html).toContain('<li style="margin:0 0 6px 0;"><bdi>عدم استيفاء السن القانوني</bdi></li>');
+    const f = renderNotification('rejected', 'fr', { ...fr, reasons: ['Dossier <incomplet> & "non signé"'] });
+    expect(f.text).toContain('Motifs du rejet :\n- Dossier <incomplet> & "non signé"\n');
+    expect(f.html).toContain('<bdi>Dossier &lt;incomplet&gt; &amp; &quot;non signé&quot;</bdi>');
+    expect(f.text).toContain('direction provinciale');
+  });
+
+  test('values are HTML-escaped in HTML and left as typed in text', () => {
+    const n = renderNotification('received', 'fr', { ...fr, childFirstName: '<script>alert(1)</script>', schoolName: 'A & B' });
+    expect(n.html).not.toContain('<script>');
+    expect(n.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(n.html).toContain('A &amp; B');
+    expect(n.text).toContain('Établissement choisi : A & B\n');
+  });
+
+  test('a subject never spans lines', () => {
+    const n = renderNotification('received', 'fr', { ...fr, reference: 'P26-AAAAA\r\nBcc: x@y' });
+    expect(n.subject).toBe('Demande de pré-inscription reçue — n° P26-AAAAA Bcc: x@y');
+  });
+});
+
+describe('required data', () => {
+  test.each([
+    ['received', { ...fr, reference: '' }, 'Notification "received" needs a non-empty reference'],
+    ['received', { ...fr, childFirstName: '  ' }, 'Notification "received" needs a non-empty childFirstName'],
+    ['received', { ...fr, schoolName: undefined as unknown as string }, 'Notification "received" needs a non-empty schoolName'],
+    ['received', { ...fr, statusUrl: '/relative' }, 'Notification "received" needs statusUrl to be an absolute URL'],
+    ['received', { ...fr, statusUrl: 'javascript:alert(1)' }, 'Notification "received" needs statusUrl to be an http(s) URL'],
+    ['registered', { ...fr, massarCode: undefined }, 'Notification "registered" needs a non-empty massarCode'],
+    ['rejected', { ...fr, reasons: [] }, 'Notification "rejected" needs at least one reason'],
+    ['rejected', { ...fr, reasons: undefined }, 'Notification "rejected" needs at least one reason'],
+    ['rejected', { ...fr, reasons: ['ok', ''] }, 'Notification "rejected" needs a non-empty reasons[1]'],
+  ] as [NotificationEvent, NotificationData, string][])('%s without a needed datum throws', (event, data, message) => {
+    expect(() => renderNotification(event, 'ar', data)).toThrow(new TypeError(message));
+  });
+
+  test('unknown event or language throws', () => {
+    expect(() => renderNotification('withdrawn' as NotificationEvent, 'ar', ar)).toThrow('Unknown notification event "withdrawn"');
+    expect(() => renderNotification('received', 'en' as NotificationLanguage, ar)).toThrow('Unknown notification language "en"');
+  });
+
+  test('data an event does not need is optional', () => {
+    const { massarCode: _m, reasons: _r, ...minimal } = ar;
+    expect(() => renderNotification('received', 'ar', minimal)).not.toThrow();
+  });
+});
+
+describe('SMS length with long realistic values', () => {
+  const long = {
+    ar: { ...ar, childFirstName: 'عبد الرحمن', schoolName: 'مدرسة عبد الكريم الخطابي الابتدائية' },
+    fr: {
+      ...fr,
+      childFirstName: 'Abderrahmane',
+      schoolName: 'École primaire Abdelkrim El Khattabi',
+      statusUrl: `https://tasjil.men.gov.ma/pre-registrations/${REF}?lang=fr`,
+    },
+  };
+  test.each(NOTIFICATION_LANGUAGES.flatMap((l) => NOTIFICATION_EVENTS.map((e) => [l, e] as const)))('%s / %s stays within two segments', (language, event) => {
+    const { sms } = renderNotification(event, language, long[language]);
+    const info = smsSegments(sms);
+    expect(info.segments).toBeLessThanOrEqual(2);
+    expect(info.encoding).toBe(language === 'ar' ? 'UCS-2' : 'GSM-7');
+    if (language === 'ar') expect(sms.length).toBeLessThanOrEqual(134);
+  });
+});
+
+describe('smsSegments', () => {
+  test.each([
+    ['', 'GSM-7', 0, 1],
+    ['a'.repeat(160), 'GSM-7', 160, 1],
+    ['a'.repeat(161), 'GSM-7', 161, 2],
+    ['a'.repeat(306), 'GSM-7', 306, 2],
+    ['a'.repeat(307), 'GSM-7', 307, 3],
+    ['€'.repeat(80), 'GSM-7', 160, 1],
+    ['é à è ù É', 'GSM-7', 9, 1],
+    ['reçue', 'UCS-2', 5, 1],
+    ['ب'.repeat(70), 'UCS-2', 70, 1],
+    ['ب'.repeat(71), 'UCS-2', 71, 2],
+    ['ب'.repeat(134), 'UCS-2', 134, 2],
+    ['ب'.repeat(135), 'UCS-2', 135, 3],
+    [`a${LRI}b${PDI}`, 'UCS-2', 4, 1],
+  ])('%j → %s, %i units, %i segment(s)', (body, encoding, units, segments) => {
+    expect(smsSegments(body)).toEqual({ encoding, units, segments });
+  });
+});
