@@ -57,16 +57,20 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   process.exit(code);
 }
 
-let signals = 0;
+// A Ctrl-C reaches this process several times at once (from the terminal, and relayed by npm and
+// tsx): copies within 2 s of the first are the same keypress. A later one means "stop now".
+let firstSignalAt = 0;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(sig, () => {
-    signals += 1;
-    if (signals > 1) {
-      say('Second signal: killing everything now.');
-      for (const c of children) signalGroup(c.process, 'SIGKILL');
-      process.exit(130);
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      void shutdown(0, `${sig} received.`);
+      return;
     }
-    void shutdown(0, `${sig} received.`);
+    if (Date.now() - firstSignalAt < 2000) return;
+    say('Second signal: killing everything now.');
+    for (const c of children) signalGroup(c.process, 'SIGKILL');
+    process.exit(130);
   });
 }
 // Last resort when this process dies some other way: no orphan children.
@@ -231,9 +235,10 @@ async function main(): Promise<void> {
   if (demoAccounts.length) {
     const cols = ['role', 'username', 'password', 'scope'] as const;
     const widths = cols.map((c) => Math.max(c.length, ...demoAccounts.map((a) => String(a[c]).length)));
-    lines.push(`    ${cols.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`);
-    lines.push(`    ${widths.map((n) => '-'.repeat(n)).join('  ')}`);
-    for (const a of demoAccounts) lines.push(`    ${cols.map((c, i) => String(a[c]).padEnd(widths[i]!)).join('  ')}`);
+    const row = (cells: string[]): string => `    ${cells.map((v, i) => (i < cells.length - 1 ? v.padEnd(widths[i]!) : v)).join('  ')}`;
+    lines.push(row([...cols]));
+    lines.push(row(widths.map((n) => '-'.repeat(Math.min(n, 40)))));
+    for (const a of demoAccounts) lines.push(row(cols.map((c) => String(a[c]))));
   } else {
     lines.push('    (none)');
   }
