@@ -38,6 +38,7 @@ function pipeLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.Wr
 export function startTsxChild(name: string, file: string, env: NodeJS.ProcessEnv, width = name.length): ManagedChild {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   const child = spawn(tsx, [file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid) killWithParent(child.pid, { group: true });
   const prefix = `[${name}]`.padEnd(width + 3);
   pipeLines(child.stdout!, prefix, process.stdout);
   pipeLines(child.stderr!, prefix, process.stderr);
@@ -100,5 +101,28 @@ export async function waitForHttp(url: string, timeoutMs = 120_000, child?: Mana
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (last: ${last})`);
     await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/**
+ * Guards against orphans: if this process dies without stopping `targetPid` (a crash, SIGKILL,
+ * a segfault in a native module), a tiny detached `sh` loop notices within a second and sends it
+ * SIGTERM, then SIGKILL 5 s later. The loop ends by itself when the target exits first.
+ * @param opts.group signal the target's whole process group (it must lead one: spawned `detached`)
+ */
+export function killWithParent(targetPid: number, opts: { group?: boolean } = {}): void {
+  const target = opts.group ? `-${targetPid}` : String(targetPid);
+  const script =
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
+    'if ! kill -0 "$1" 2>/dev/null; then kill -TERM -- "$3" 2>/dev/null; sleep 5; kill -KILL -- "$3" 2>/dev/null; fi; exit 0';
+  try {
+    const w = spawn('sh', ['-c', script, 'tasjil-watchdog', String(process.pid), String(targetPid), target], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    w.on('error', () => undefined);
+    w.unref();
+  } catch {
+    /* no sh: the process 'exit' handlers still cover ordinary exits */
   }
 }

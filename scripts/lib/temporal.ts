@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { msToTs, optionalTsToMs } from '@temporalio/common/lib/time';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes';
+import { killWithParent } from './processes';
 
 /**
  * Temporal bootstrap for the start command and the test stack: finding (or building, or
@@ -377,6 +378,8 @@ export async function startTemporalDevServer(opts: {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
+  // …and not even when this process crashes (e.g. a test runner dying on a native module).
+  if (child.pid) killWithParent(child.pid);
 
   const address = `${host}:${port}`;
   const fail = async (why: string): Promise<never> => {
