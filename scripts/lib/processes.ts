@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * Child processes of the start command: each runs `node_modules/.bin/tsx <file>` in its own
+ * Child processes of the start command: each runs `node --import tsx <file>` in its own
  * process group (so a stop reaches tsx and the node process it runs), with every output line
  * prefixed by the child's name.
  */
@@ -15,7 +15,8 @@ export interface ManagedChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Writes each complete line of a stream with a prefix; flushes the remainder at the end. */
 function pipeLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
@@ -32,12 +33,14 @@ function pipeLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.Wr
 }
 
 /**
- * Starts `tsx <file>` (path relative to the repository root) with `env`, in a new process group.
+ * Starts `node --import tsx <file>` (path relative to the repository root; tsx from the project's
+ * node_modules) with `env`, in a new process group. Same as `node_modules/.bin/tsx <file>` without
+ * the tsx CLI's wrapper process, which relays signals and SIGKILLs the program when it does not
+ * acknowledge one within 60 ms: that would cut a graceful shutdown short on a busy machine.
  * @param width the prefix column width, so that names line up
  */
 export function startTsxChild(name: string, file: string, env: NodeJS.ProcessEnv, width = name.length): ManagedChild {
-  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid) killWithParent(child.pid, { group: true });
   const prefix = `[${name}]`.padEnd(width + 3);
   pipeLines(child.stdout!, prefix, process.stdout);
@@ -107,14 +110,23 @@ export async function waitForHttp(url: string, timeoutMs = 120_000, child?: Mana
 /**
  * Guards against orphans: if this process dies without stopping `targetPid` (a crash, SIGKILL,
  * a segfault in a native module), a tiny detached `sh` loop notices within a second and sends it
- * SIGTERM, then SIGKILL 5 s later. The loop ends by itself when the target exits first.
+ * `signal` (default TERM), then SIGKILL after `killAfterMs` (default 5000; null = never). The loop
+ * ends by itself when the target exits first.
  * @param opts.group signal the target's whole process group (it must lead one: spawned `detached`)
  */
-export function killWithParent(targetPid: number, opts: { group?: boolean } = {}): void {
+export function killWithParent(
+  targetPid: number,
+  opts: { group?: boolean; signal?: 'TERM' | 'INT'; killAfterMs?: number | null } = {},
+): void {
   const target = opts.group ? `-${targetPid}` : String(targetPid);
+  const signal = opts.signal ?? 'TERM';
+  const killAfter = opts.killAfterMs === undefined ? 5000 : opts.killAfterMs;
+  // dash's kill takes "-TERM -123" for a group but not "--".
+  // Acts only when the parent is gone and the target still runs.
+  const then = killAfter === null ? '' : ` sleep ${Math.ceil(killAfter / 1000)}; kill -0 "$2" 2>/dev/null && kill -KILL "$3" 2>/dev/null;`;
   const script =
     'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
-    'if ! kill -0 "$1" 2>/dev/null; then kill -TERM -- "$3" 2>/dev/null; sleep 5; kill -KILL -- "$3" 2>/dev/null; fi; exit 0';
+    `if kill -0 "$2" 2>/dev/null && ! kill -0 "$1" 2>/dev/null; then kill -${signal} "$3" 2>/dev/null;${then} fi; exit 0`;
   try {
     const w = spawn('sh', ['-c', script, 'tasjil-watchdog', String(process.pid), String(targetPid), target], {
       detached: true,

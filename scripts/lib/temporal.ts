@@ -274,6 +274,38 @@ export async function ensureNamespaceRetention(connection: Connection, namespace
   return after;
 }
 
+/**
+ * Waits until a worker polls `taskQueue` (DescribeTaskQueue lists a workflow poller).
+ * @param timeoutMs default 180 000 ms (a worker bundles its workflows first: seconds to a minute)
+ * @param isAlive checked between polls; when it returns false, waiting stops with an error
+ * @throws Error on timeout or when `isAlive` says the worker is gone
+ */
+export async function waitForWorker(
+  address: string,
+  namespace: string,
+  taskQueue: string,
+  opts: { timeoutMs?: number; isAlive?: () => boolean } = {},
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const deadline = Date.now() + timeoutMs;
+  const connection = await Connection.connect({ address, connectTimeout: 5000 });
+  try {
+    for (;;) {
+      if (opts.isAlive && !opts.isAlive()) throw new Error('the worker exited before polling its task queue');
+      const res = await connection.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      if ((res.pollers?.length ?? 0) > 0) return;
+      if (Date.now() > deadline) throw new Error(`no worker polls task queue "${taskQueue}" after ${timeoutMs / 1000} s`);
+      await sleep(500);
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
 /** What {@link startTemporalDevServer} returns. */
 export interface TemporalDevServer {
   /** gRPC address, `127.0.0.1:<port>`. */
@@ -309,12 +341,16 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
  *
  * @param opts.cliPath   the `temporal` binary (see {@link findTemporalCli})
  * @param opts.dbFile    SQLite file for persistence; omit for an in-memory server (tests)
- * @param opts.port      gRPC port; @param opts.uiPort Web UI port
+ * @param opts.port      gRPC port (TCP, on 127.0.0.1)
+ * @param opts.uiPort    Web UI port (TCP, on 127.0.0.1)
  * @param opts.namespace created at launch ("default" always exists too)
- * @param opts.log       receives progress lines and the server's own output
+ * @param opts.log       receives progress lines and the server's own output (mostly warnings)
+ * @param opts.extraArgs more `start-dev` flags, appended last
  * @param opts.readyTimeoutMs how long to wait for the server (default 60 000 ms)
- * @throws Error when the process exits early or does not answer in time; the message carries the
- *   tail of the server's stderr. The process is killed in that case.
+ * @returns address `127.0.0.1:<port>`, UI URL, pid and `stop()` (SIGTERM, SIGKILL after 10 s). The
+ *   server is also killed when this process exits, and by a watchdog if this process crashes.
+ * @throws Error when `port` is already in use, or the process exits early or does not answer in
+ *   time (the message then carries the tail of the server's stderr, and the process is killed).
  */
 export async function startTemporalDevServer(opts: {
   cliPath: string;
