@@ -32,6 +32,8 @@ const schema = z.object({
   /** Base URL replacing https://api.twilio.com; the local SMS sandbox in development and tests. Empty = real Twilio. */
   TWILIO_API_BASE_URL: z.string().default('http://127.0.0.1:3020'),
   SMS_SANDBOX_PORT: z.coerce.number().int().positive().default(3020),
+  /** Interface the development sandboxes listen on (0.0.0.0 inside containers). */
+  SANDBOX_HOST: z.string().default('127.0.0.1'),
   /** Development outbox page (/dev/outbox) listing captured emails and SMS. */
   DEV_OUTBOX: z.stringbool().optional(),
   SESSION_SECRET: z.string().min(16).default('tasjil-development-session-secret'),

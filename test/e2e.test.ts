@@ -216,7 +216,8 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
 
   const other = new Browser(t.baseUrl);
   const otherLogin = await (await other.get('/staff/login')).text();
-  await other.postForm('/staff/login', { _csrf: inputValue(otherLogin, '_csrf')!, username: otherSchool.director.username, password: otherSchool.director.password });
+  const otherSignedIn = await other.postForm('/staff/login', { _csrf: inputValue(otherLogin, '_csrf')!, username: otherSchool.director.username, password: otherSchool.director.password });
+  expect(otherSignedIn.status).toBe(303);
   expect((await other.get(`/staff/requests/${reference}`)).status).toBe(404);
 
   const final = await eventually(async () => {

@@ -78,7 +78,11 @@ export default async function globalSetup(): Promise<void> {
       log(`PostgreSQL ${redactDatabaseUrl(databaseUrl)}${pg.embedded ? ' (embedded)' : ''}: fresh database, ${applied.length} migration(s) applied`);
       return pg;
     })();
-    const [temporal] = await Promise.all([temporalUp, pgUp]);
+    // allSettled: when one fails, wait for the other so that the cleanup below stops it too.
+    const [temporalResult, pgResult] = await Promise.allSettled([temporalUp, pgUp]);
+    if (temporalResult.status === 'rejected') throw temporalResult.reason;
+    if (pgResult.status === 'rejected') throw pgResult.reason;
+    const temporal = temporalResult.value;
 
     const massar = await startMassarSandbox({
       port: massarPort,

@@ -88,6 +88,8 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
 
   app.use(cookieParser());
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 5 });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', (err) => log.warn({ err: { message: err.message } }, 'session pool: idle client error'));
   const PgStore = connectPgSimple(session);
   app.use(session({
     store: new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),

@@ -347,6 +347,7 @@ if (require.main === module) {
     databaseUrl: config.DATABASE_URL,
     clientId: config.MASSAR_CLIENT_ID,
     clientSecret: config.MASSAR_CLIENT_SECRET,
+    host: config.SANDBOX_HOST,
     logger,
   }).then(
     (sandbox) => {

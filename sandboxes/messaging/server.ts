@@ -555,12 +555,13 @@ if (require.main === module) {
   const config = loadConfig();
   const logger = pino({ name: 'messaging-sandbox', level: config.LOG_LEVEL });
   Promise.all([
-    startSmtpSandbox({ port: config.SMTP_PORT, databaseUrl: config.DATABASE_URL, logger: logger.child({ channel: 'email' }) }),
+    startSmtpSandbox({ port: config.SMTP_PORT, databaseUrl: config.DATABASE_URL, host: config.SANDBOX_HOST, logger: logger.child({ channel: 'email' }) }),
     startSmsSandbox({
       port: config.SMS_SANDBOX_PORT,
       databaseUrl: config.DATABASE_URL,
       accountSid: config.TWILIO_ACCOUNT_SID,
       authToken: config.TWILIO_AUTH_TOKEN,
+      host: config.SANDBOX_HOST,
       logger: logger.child({ channel: 'sms' }),
     }),
   ]).then(
