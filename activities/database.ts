@@ -90,6 +90,8 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
       if (pr.status !== status) {
         pr.status = status;
         pr.updatedAt = new Date();
+        if (status === 'exportFailed') pr.exportError = String(details.error ?? '');
+        if (status === 'approved') pr.exportError = null;
         await em.flush();
       }
       await addEvent(em, pr, `status:${status}`, 'status', { status, details });

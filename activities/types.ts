@@ -16,6 +16,9 @@ export interface Activities {
   recordRegistration(reference: string, massarCode: string): Promise<void>;
   /** Exports the child to Massar (idempotency key = reference); returns the Massar student code. */
   exportToMassar(reference: string): Promise<{ massarCode: string }>;
-  /** Tells the parent by email and/or SMS, once per event and channel. */
-  notifyParent(reference: string, event: NotificationEvent): Promise<{ email: 'sent' | 'skipped'; sms: 'sent' | 'skipped' }>;
+  /**
+   * Tells the parent by email and/or SMS, once per (request, event, occurrence, channel).
+   * `occurrence` distinguishes repeats of the same event (e.g. the 2nd correction request); 0 otherwise.
+   */
+  notifyParent(reference: string, event: NotificationEvent, occurrence: number): Promise<{ email: 'sent' | 'skipped' | 'failed'; sms: 'sent' | 'skipped' | 'failed' }>;
 }

@@ -65,6 +65,10 @@ export class PreRegistration {
   decidedBy?: string | null;
   decidedAt?: Date | null;
   massarCode?: string | null;
+  /** The director's message when asking the parent for a correction. */
+  correctionMessage?: string | null;
+  /** Why Massar refused the export (status `exportFailed`). */
+  exportError?: string | null;
   workflowId!: string;
   submittedAt!: Date;
   updatedAt!: Date;
@@ -121,6 +125,8 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     decidedBy: { type: 'string', length: 64, nullable: true },
     decidedAt: { type: 'datetime', nullable: true },
     massarCode: { type: 'string', length: 10, nullable: true, unique: true },
+    correctionMessage: { type: 'text', nullable: true },
+    exportError: { type: 'text', nullable: true },
     workflowId: { type: 'string', length: 64 },
     submittedAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
@@ -180,27 +186,45 @@ export const PhotoSchema = new EntitySchema<Photo>({
   },
 });
 
-/** A notification sent (or attempted) to the parent; unique per request, event and channel. */
+/**
+ * A notification to the parent, recorded (status `pending`) before it is sent, under an idempotency
+ * key `<request id>:<event>:<occurrence>:<channel>`, so a retried activity never sends twice.
+ * `failed` = permanent failure (invalid address or number), shown to staff.
+ */
 export class Notification {
   id!: number;
   preRegistration!: PreRegistration;
   event!: string;
+  occurrence!: number;
   channel!: 'email' | 'sms';
-  status!: 'sent' | 'skipped' | 'failed';
+  idempotencyKey!: string;
+  recipient!: string;
+  status!: 'pending' | 'sent' | 'skipped' | 'failed';
   providerMessageId?: string | null;
-  sentAt!: Date;
+  /** SMS only: number of segments billed. */
+  segments?: number | null;
+  error?: string | null;
+  attempts!: number;
+  sentAt?: Date | null;
+  updatedAt?: Date | null;
 }
 export const NotificationSchema = new EntitySchema<Notification>({
   class: Notification,
   tableName: 'notification',
-  uniques: [{ properties: ['preRegistration', 'event', 'channel'] }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
-    preRegistration: { kind: 'm:1', entity: () => PreRegistration },
+    preRegistration: { kind: 'm:1', entity: () => PreRegistration, index: true },
     event: { type: 'string', length: 24 },
+    occurrence: { type: 'integer', default: 0 },
     channel: { type: 'string', length: 8 },
+    idempotencyKey: { type: 'string', length: 120, unique: true },
+    recipient: { type: 'string', length: 254, default: '' },
     status: { type: 'string', length: 8 },
     providerMessageId: { type: 'string', length: 255, nullable: true },
-    sentAt: { type: 'datetime' },
+    segments: { type: 'integer', nullable: true },
+    error: { type: 'text', nullable: true },
+    attempts: { type: 'integer', default: 0 },
+    sentAt: { type: 'datetime', nullable: true },
+    updatedAt: { type: 'datetime', nullable: true },
   },
 });

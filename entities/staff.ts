@@ -46,6 +46,8 @@ export class AuditLog {
   actorRole!: string;
   action!: string;
   reference?: string | null;
+  /** Client address (from where). */
+  ip?: string | null;
   details!: Record<string, unknown>;
 }
 export const AuditLogSchema = new EntitySchema<AuditLog>({
@@ -59,6 +61,7 @@ export const AuditLogSchema = new EntitySchema<AuditLog>({
     actorRole: { type: 'string', length: 24 },
     action: { type: 'string', length: 48 },
     reference: { type: 'string', length: 20, nullable: true },
+    ip: { type: 'string', length: 45, nullable: true },
     details: { type: 'json' },
   },
 });

@@ -8,7 +8,7 @@ import { workflowIdFor } from '../domain/reference';
 import type { Decision } from '../domain/types';
 import type { Config } from '../config';
 import {
-  decideUpdate, preRegistration, retryExportUpdate, statusQuery,
+  correctionSubmittedUpdate, decideUpdate, preRegistration, requestCorrectionUpdate, retryExportUpdate, statusQuery, withdrawUpdate,
   type DecisionResult, type PreRegistrationInput, type PreRegistrationState,
 } from '../workflows/preRegistration';
 import { ACADEMY_CODE, DIRECTORATE_CODE, LEVEL, SCHOOL_CODE, SCHOOL_YEAR, STATUS } from './searchAttributes';
@@ -20,6 +20,12 @@ export interface TasjilTemporal {
   /** Sends the director's decision; resolves when recorded, rejects with WorkflowUpdateFailedError when refused. */
   decide(reference: string, decision: Decision): Promise<DecisionResult>;
   retryExport(reference: string, requestedBy: string): Promise<DecisionResult>;
+  /** Director asks the parent for a correction (the message is stored in PostgreSQL first). */
+  requestCorrection(reference: string, requestedBy: string): Promise<DecisionResult>;
+  /** The parent's corrected data is stored: the workflow re-runs the checks. */
+  correctionSubmitted(reference: string): Promise<DecisionResult>;
+  /** The parent withdraws the request (before any decision). */
+  withdraw(reference: string): Promise<DecisionResult>;
   status(reference: string): Promise<PreRegistrationState>;
   history(reference: string): Promise<History>;
   handle(reference: string): WorkflowHandle<typeof preRegistration>;
@@ -59,6 +65,9 @@ export async function connectTemporal(config: Config): Promise<TasjilTemporal> {
     },
     decide: (reference, decision) => handle(reference).executeUpdate(decideUpdate, { args: [decision] }),
     retryExport: (reference, requestedBy) => handle(reference).executeUpdate(retryExportUpdate, { args: [{ requestedBy }] }),
+    requestCorrection: (reference, requestedBy) => handle(reference).executeUpdate(requestCorrectionUpdate, { args: [{ requestedBy }] }),
+    correctionSubmitted: (reference) => handle(reference).executeUpdate(correctionSubmittedUpdate),
+    withdraw: (reference) => handle(reference).executeUpdate(withdrawUpdate),
     status: (reference) => handle(reference).query(statusQuery),
     history: (reference) => handle(reference).fetchHistory(),
     close: () => connection.close(),

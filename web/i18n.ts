@@ -1,19 +1,24 @@
 /**
  * The one catalogue of user-facing strings (Arabic default, French second), served by i18next.
- * Files: web/i18n/{ar,fr}.json (pages) and web/i18n/validation.{ar,fr}.json (field messages),
- * merged into one namespace. Keys are flat, e.g. `parent.form.title`, `validation.required`.
+ * Files: web/i18n/{ar,fr}.json (pages) and web/i18n/<area>.{ar,fr}.json (validation, staff,
+ * notifications…), merged into one namespace; a key defined twice is an error. Keys are flat, e.g. `parent.form.title`, `validation.required`.
  */
 import i18next, { type i18n, type TFunction } from 'i18next';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Language } from '../domain/types';
 
+/** Merges `<lang>.json` and every `<area>.<lang>.json` of web/i18n/ (one file per area, one catalogue). */
 function load(lang: Language): Record<string, string> {
   const dir = path.join(__dirname, 'i18n');
   const merged: Record<string, string> = {};
-  for (const file of [`${lang}.json`, `validation.${lang}.json`]) {
-    const p = path.join(dir, file);
-    if (fs.existsSync(p)) Object.assign(merged, JSON.parse(fs.readFileSync(p, 'utf8')));
+  const files = fs.readdirSync(dir).filter((f) => f === `${lang}.json` || f.endsWith(`.${lang}.json`)).sort();
+  for (const file of files) {
+    const entries = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, string>;
+    for (const [k, v] of Object.entries(entries)) {
+      if (k in merged) throw new Error(`i18n: key ${k} defined twice (${file})`);
+      merged[k] = v;
+    }
   }
   return merged;
 }

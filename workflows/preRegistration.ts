@@ -1,13 +1,15 @@
 /**
  * The pre-registration lifecycle, one workflow per request (workflow ID `preRegistration-<reference>`).
  *
- *   submitted → automatic checks (age, zone, duplicate, Hijri) → underReview, parent told "received"
+ *   submitted → automatic checks (age, zone, duplicate, Hijri) → parent told "received" → underReview
+ *   ⇄ correctionRequested (director asks, parent edits, checks re-run)
  *   → director's `decide` Update → approve: Massar export → registered (+ Massar code)
  *                                → reject: rejected (+ coded reasons)
- *   → parent told the outcome.
+ *   → parent told the outcome.                      `withdraw` (parent) ends it before a decision.
  *
  * Orchestration only: every fact is read and written by activities; inputs and results carry codes
- * and the reference, never personal data. Timeouts are parameters so tests can shorten them.
+ * and the reference, never personal data (a correction's message and edited data live in PostgreSQL).
+ * Timeouts are parameters so tests can shorten them.
  */
 import {
   ActivityFailure, ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate,
@@ -39,101 +41,135 @@ export interface PreRegistrationState {
   decision: Decision['decision'] | null;
   rejectionReasons: string[];
   massarCode: string | null;
+  /** Number of corrections the director has asked for so far. */
+  corrections: number;
 }
 
-/** Result of an accepted `decide` Update. */
+/** Result of an accepted Update. */
 export interface DecisionResult { status: PreRegistrationStatus }
 
 /** Error types a refused Update carries (ApplicationFailure.type), mapped to messages by the web. */
 export const NOT_AWAITING_DECISION = 'NotAwaitingDecision';
 export const INVALID_DECISION = 'InvalidDecision';
+export const DEROGATION_NOTE_REQUIRED = 'DerogationNoteRequired';
 export const NOT_AWAITING_EXPORT_RETRY = 'NotAwaitingExportRetry';
+export const NOT_AWAITING_CORRECTION = 'NotAwaitingCorrection';
+export const CANNOT_WITHDRAW = 'CannotWithdraw';
 
 export const decideUpdate = defineUpdate<DecisionResult, [Decision]>('decide');
+export const requestCorrectionUpdate = defineUpdate<DecisionResult, [{ requestedBy: string }]>('requestCorrection');
+export const correctionSubmittedUpdate = defineUpdate<DecisionResult, []>('correctionSubmitted');
+export const withdrawUpdate = defineUpdate<DecisionResult, []>('withdraw');
 export const retryExportUpdate = defineUpdate<DecisionResult, [{ requestedBy: string }]>('retryExport');
 export const statusQuery = defineQuery<PreRegistrationState>('status');
 
+/** Whether approving needs a derogation note: out of zone, tolerance band or under age (circular; law 04-00 art. 1). */
+export function needsDerogation(checks: AutomaticChecksSummary | null): boolean {
+  return Boolean(checks && (checks.zone === 'outOfZone' || checks.age !== 'eligible'));
+}
+
 export async function preRegistration(input: PreRegistrationInput): Promise<PreRegistrationState> {
   const t = input.timeouts ?? {};
-  const db = proxyActivities<Activities>({
-    startToCloseTimeout: t.database ?? '30s',
-    retry: { initialInterval: '1s', maximumInterval: '1m' },
-  });
+  const db = proxyActivities<Activities>({ startToCloseTimeout: t.database ?? '30s', retry: { initialInterval: '1s', maximumInterval: '1m' } });
   const massar = proxyActivities<Activities>({
     startToCloseTimeout: t.massar ?? '1m',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['MassarRejectedError'] },
   });
-  const notify = proxyActivities<Activities>({
-    startToCloseTimeout: t.notification ?? '1m',
-    retry: { initialInterval: '5s', maximumInterval: '10m' },
-  });
+  const notify = proxyActivities<Activities>({ startToCloseTimeout: t.notification ?? '1m', retry: { initialInterval: '5s', maximumInterval: '10m' } });
 
   const state: PreRegistrationState = {
-    reference: input.reference, status: 'submitted', checks: null, decision: null, rejectionReasons: [], massarCode: null,
+    reference: input.reference, status: 'submitted', checks: null, decision: null, rejectionReasons: [], massarCode: null, corrections: 0,
   };
   let exportRetryRequested = false;
+  let correctionSubmitted = false;
+  let withdrawn = false;
 
-  const setStatus = async (status: PreRegistrationStatus, details: Record<string, unknown> = {}) => {
-    await db.recordStatus(input.reference, status, details);
+  const show = (status: PreRegistrationStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: STATUS, value: status }]);
   };
+  const setStatus = async (status: PreRegistrationStatus, details: Record<string, unknown> = {}) => {
+    await db.recordStatus(input.reference, status, details);
+    show(status);
+  };
+  const refuse = (type: string, message: string) => { throw ApplicationFailure.nonRetryable(message, type); };
+  const awaitingDecision = () => state.status === 'underReview' && state.decision === null;
 
   // Handlers are registered before the first await, so no Update or query is ever lost.
   setHandler(statusQuery, () => state);
-  setHandler(
-    decideUpdate,
-    async (raw) => {
-      const checked = validateDecision(raw); // the validator accepted it; this yields the normalised value
-      const decision = checked.ok ? checked.value : raw;
-      state.decision = decision.decision; // set synchronously: a concurrent second decision is refused by the validator
-      await db.recordDecision(input.reference, decision);
-      state.rejectionReasons = decision.decision === 'reject' ? decision.reasons : [];
-      state.status = decision.decision === 'approve' ? 'approved' : 'rejected';
-      upsertSearchAttributes([{ key: STATUS, value: state.status }]);
-      return { status: state.status };
+  setHandler(decideUpdate, async (raw) => {
+    const checked = validateDecision(raw); // accepted by the validator; this yields the normalised value
+    const decision = checked.ok ? checked.value : raw;
+    state.decision = decision.decision; // synchronously: a concurrent second decision is refused by the validator
+    await db.recordDecision(input.reference, decision);
+    state.rejectionReasons = decision.decision === 'reject' ? decision.reasons : [];
+    show(decision.decision === 'approve' ? 'approved' : 'rejected');
+    return { status: state.status };
+  }, {
+    validator: (decision) => {
+      if (!awaitingDecision()) refuse(NOT_AWAITING_DECISION, `not awaiting a decision (status ${state.status})`);
+      const checked = validateDecision(decision);
+      if (!checked.ok) refuse(INVALID_DECISION, checked.error);
+      if (checked.ok && checked.value.decision === 'approve' && needsDerogation(state.checks) && !checked.value.note) {
+        refuse(DEROGATION_NOTE_REQUIRED, 'approving outside the zone, in the tolerance band or under age needs a derogation note');
+      }
     },
-    {
-      validator: (decision) => {
-        if (state.status !== 'underReview' || state.decision !== null) {
-          throw ApplicationFailure.nonRetryable(`not awaiting a decision (status ${state.status})`, NOT_AWAITING_DECISION);
-        }
-        const checked = validateDecision(decision);
-        if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.error, INVALID_DECISION);
-      },
+  });
+  setHandler(requestCorrectionUpdate, async ({ requestedBy }) => {
+    state.corrections += 1;
+    correctionSubmitted = false;
+    show('correctionRequested');
+    await db.recordStatus(input.reference, 'correctionRequested', { round: state.corrections, requestedBy });
+    return { status: state.status };
+  }, { validator: (_request) => { if (!awaitingDecision()) refuse(NOT_AWAITING_DECISION, `not awaiting a decision (status ${state.status})`); } });
+  setHandler(correctionSubmittedUpdate, async () => {
+    correctionSubmitted = true;
+    return { status: state.status };
+  }, { validator: () => { if (state.status !== 'correctionRequested' || correctionSubmitted) refuse(NOT_AWAITING_CORRECTION, `no correction awaited (status ${state.status})`); } });
+  setHandler(withdrawUpdate, async () => {
+    withdrawn = true;
+    await setStatus('withdrawn');
+    return { status: state.status };
+  }, {
+    validator: () => {
+      if (withdrawn || !['submitted', 'underReview', 'correctionRequested'].includes(state.status) || state.decision !== null) {
+        refuse(CANNOT_WITHDRAW, `cannot withdraw (status ${state.status})`);
+      }
     },
-  );
-  setHandler(
-    retryExportUpdate,
-    async ({ requestedBy }) => {
-      exportRetryRequested = true;
-      await db.recordStatus(input.reference, 'approved', { retryRequestedBy: requestedBy });
-      state.status = 'approved';
-      return { status: state.status };
-    },
-    {
-      validator: (_request) => {
-        if (state.status !== 'exportFailed') {
-          throw ApplicationFailure.nonRetryable(`no failed export to retry (status ${state.status})`, NOT_AWAITING_EXPORT_RETRY);
-        }
-      },
-    },
-  );
+  });
+  setHandler(retryExportUpdate, async ({ requestedBy }) => {
+    exportRetryRequested = true;
+    await setStatus('approved', { retryRequestedBy: requestedBy });
+    return { status: state.status };
+  }, { validator: (_request) => { if (state.status !== 'exportFailed') refuse(NOT_AWAITING_EXPORT_RETRY, `no failed export to retry (status ${state.status})`); } });
 
+  // 1. Automatic checks, acknowledgement, then the director's queue (again after each correction).
   state.checks = await db.runAutomaticChecks(input.reference);
-  await notify.notifyParent(input.reference, 'received');
-  await setStatus('underReview', { checks: state.checks });
+  await notify.notifyParent(input.reference, 'received', 0);
+  if (!withdrawn) await setStatus('underReview', { checks: state.checks });
+  for (;;) {
+    await condition(() => withdrawn || state.status === 'approved' || state.status === 'rejected' || state.status === 'correctionRequested');
+    if (withdrawn || state.status !== 'correctionRequested') break;
+    const round = state.corrections;
+    await notify.notifyParent(input.reference, 'correctionRequested', round);
+    await condition(() => withdrawn || correctionSubmitted || state.corrections !== round);
+    if (withdrawn) break;
+    if (state.corrections !== round) continue;
+    state.checks = await db.runAutomaticChecks(input.reference);
+    correctionSubmitted = false;
+    await setStatus('underReview', { checks: state.checks, afterCorrection: round });
+  }
 
-  await condition(() => state.status === 'approved' || state.status === 'rejected');
-
-  if (state.status === 'approved') {
+  // 2. The outcome.
+  if (withdrawn) {
+    await notify.notifyParent(input.reference, 'withdrawn', 0);
+  } else if (state.status === 'approved') {
     for (;;) {
       try {
         const { massarCode } = await massar.exportToMassar(input.reference);
         await db.recordRegistration(input.reference, massarCode);
         state.massarCode = massarCode;
-        state.status = 'registered';
-        upsertSearchAttributes([{ key: STATUS, value: 'registered' }]);
+        show('registered');
         break;
       } catch (err) {
         if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'MassarRejectedError')) throw err;
@@ -142,9 +178,9 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
         await condition(() => exportRetryRequested);
       }
     }
-    await notify.notifyParent(input.reference, 'registered');
+    await notify.notifyParent(input.reference, 'registered', 0);
   } else {
-    await notify.notifyParent(input.reference, 'rejected');
+    await notify.notifyParent(input.reference, 'rejected', 0);
   }
 
   await condition(allHandlersFinished);

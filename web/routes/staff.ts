@@ -12,11 +12,11 @@ import { validateDecision } from '../../domain/rejectionReasons';
 import { AuditLog, Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
+import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { readableHistory } from '../services/history';
 import { DecisionRefused, sendDecision } from '../services/preRegistrations';
 import { authenticate, canDecide, findInScope, scopeFilter, SignInThrottle } from '../services/staff';
 
-type StaffRequest = Request & { staff: StaffUser };
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
 
@@ -32,14 +32,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
   const urlencoded = express.urlencoded({ extended: true, limit: '100kb' });
   const em = () => deps.orm.em.fork();
 
-  const requireStaff = async (req: Request, res: Response, next: NextFunction) => {
-    const id = req.session.staffUserId;
-    const user = id ? await em().findOne(StaffUser, { id, active: true }, { populate: ['school', 'directorate', 'academy'] }) : null;
-    if (!user) { res.redirect(303, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`); return; }
-    (req as StaffRequest).staff = user;
-    res.locals.staff = { displayName: user.displayName, role: user.role };
-    next();
-  };
+  const requireStaff = requireStaffMiddleware(deps.orm);
 
   r.get('/login', csrf.withCsrf, (req, res) => {
     res.render('staff/login', { title: translator(res.locals.lang)('staff.login.title'), next: str(req.query.next) });

@@ -13,9 +13,11 @@ import { generateReference, workflowIdFor } from '../../domain/reference';
 import { parseSubmission, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
-import { AgeRuleRow, PreRegistration, PreRegistrationEvent, ResidenceZone, School, SchoolYear } from '../../entities';
+import { AgeRuleRow, Commune, PreRegistration, PreRegistrationEvent, ResidenceZone, School, SchoolYear } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
-import { INVALID_DECISION, NOT_AWAITING_DECISION } from '../../workflows/preRegistration';
+import {
+  CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
+} from '../../workflows/preRegistration';
 import { normalizePhoto, storePhoto } from './photos';
 
 /** Outcome of a submission. `created` is false when the same submission token was seen before. */
@@ -109,10 +111,7 @@ export async function submitPreRegistration(
         contactEmail: guardian.email, contactPhone: guardian.phone,
         contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
         language: s.language, photoKey,
-        searchText: normalizeForSearch([
-          s.child.firstNameAr, s.child.lastNameAr, s.child.firstNameLatin, s.child.lastNameLatin,
-          s.civilStatus.birthCertificateNumber, s.father.cin, s.mother.cin, s.tutor?.cin ?? '', reference,
-        ].join(' ')),
+        searchText: searchTextOf(s, reference),
         duplicateKeys: duplicateKeys({
           birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr,
           birthCertificateNumber: s.civilStatus.birthCertificateNumber,
@@ -146,10 +145,40 @@ function dedupe(errors: FieldError[]): FieldError[] {
   return errors.filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));
 }
 
-/** A decision refused by the workflow, with a catalogue key for the message. */
+/** Why the workflow refused an Update, as a catalogue key suffix (`decision.refused.<code>`). */
+export type RefusalCode = 'alreadyDecided' | 'invalidDecision' | 'derogationNoteRequired' | 'notAwaitingCorrection' | 'cannotWithdraw' | 'notAwaitingExportRetry' | 'workflowEnded';
+
+/** An Update refused by the workflow (validator) or sent to an ended workflow. */
 export class DecisionRefused extends Error {
-  constructor(readonly code: 'alreadyDecided' | 'invalidDecision' | 'workflowEnded', detail: string) {
+  constructor(readonly code: RefusalCode, detail: string) {
     super(detail);
+  }
+}
+
+const REFUSALS: Record<string, RefusalCode> = {
+  [NOT_AWAITING_DECISION]: 'alreadyDecided',
+  [INVALID_DECISION]: 'invalidDecision',
+  [DEROGATION_NOTE_REQUIRED]: 'derogationNoteRequired',
+  [NOT_AWAITING_CORRECTION]: 'notAwaitingCorrection',
+  [CANNOT_WITHDRAW]: 'cannotWithdraw',
+  [NOT_AWAITING_EXPORT_RETRY]: 'notAwaitingExportRetry',
+};
+
+/**
+ * Runs one Update and translates a refusal.
+ * @throws DecisionRefused when the validator refuses it or the workflow has ended; other errors as is.
+ */
+export async function sendUpdate<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && REFUSALS[err.cause.type]) {
+      throw new DecisionRefused(REFUSALS[err.cause.type], err.cause.message);
+    }
+    if (err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError') {
+      throw new DecisionRefused('workflowEnded', (err as Error).message);
+    }
+    throw err;
   }
 }
 
@@ -157,19 +186,91 @@ export class DecisionRefused extends Error {
  * Sends a director's decision to the request's workflow (Update `decide`).
  * @throws DecisionRefused when the validator refuses it or the workflow has ended.
  */
-export async function sendDecision(temporal: TasjilTemporal, reference: string, decision: Decision): Promise<{ status: string }> {
-  try {
-    return await temporal.decide(reference, decision);
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      if (err.cause.type === NOT_AWAITING_DECISION) throw new DecisionRefused('alreadyDecided', err.cause.message);
-      if (err.cause.type === INVALID_DECISION) throw new DecisionRefused('invalidDecision', err.cause.message);
-    }
-    if (err instanceof WorkflowNotFoundError || (err as Error)?.name === 'WorkflowNotFoundError') {
-      throw new DecisionRefused('workflowEnded', (err as Error).message);
-    }
-    throw err;
+export function sendDecision(temporal: TasjilTemporal, reference: string, decision: Decision): Promise<{ status: string }> {
+  return sendUpdate(() => temporal.decide(reference, decision));
+}
+
+/**
+ * The director asks the parent to correct the request: the message is stored (PostgreSQL, never in
+ * the workflow), then the workflow is told; the request leaves the queue until the parent's edit.
+ * @throws DecisionRefused (`alreadyDecided` when not under review).
+ */
+export async function requestCorrection(
+  deps: { em: EntityManager; temporal: TasjilTemporal }, reference: string, message: string, requestedBy: string,
+): Promise<{ status: string }> {
+  const pr = await deps.em.findOneOrFail(PreRegistration, { reference });
+  if (pr.status !== 'underReview') throw new DecisionRefused('alreadyDecided', `status ${pr.status}`);
+  pr.correctionMessage = message.trim();
+  await deps.em.flush();
+  return sendUpdate(() => deps.temporal.requestCorrection(reference, requestedBy));
+}
+
+/** Fields a parent may change in a correction (the school year, level and school map stay as chosen, the zone and school may change). */
+export type CorrectionResult = { ok: true; status: string } | { ok: false; errors: FieldError[] };
+
+/**
+ * Stores the parent's corrected submission (same validation as a new one; the photo is replaced
+ * only when a new one is given) and tells the workflow, which re-runs the checks.
+ * @throws DecisionRefused (`notAwaitingCorrection`) when no correction is awaited.
+ */
+export async function submitCorrection(
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date }, reference: string, raw: unknown, photo: Buffer | undefined,
+): Promise<CorrectionResult> {
+  const { em } = deps;
+  const now = deps.now ?? new Date();
+  const pr = await em.findOneOrFail(PreRegistration, { reference });
+  if (pr.status !== 'correctionRequested') throw new DecisionRefused('notAwaitingCorrection', `status ${pr.status}`);
+  const rule = await ageRuleFor(em, pr.schoolYear, pr.level);
+  const parsed = parseSubmission({ ...(raw as object), schoolYear: pr.schoolYear, level: pr.level }, { ageRule: rule, today: todayInCasablanca(now) });
+  const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
+  let zone: ResidenceZone | null = null;
+  let school: School | null = null;
+  if (parsed.ok) {
+    zone = await em.findOne(ResidenceZone, { code: parsed.value.residence.residenceZoneCode }, { populate: ['commune'] });
+    if (!zone || zone.commune.code !== parsed.value.residence.communeCode) errors.push({ field: 'residence.residenceZoneCode', code: 'validation.unknownZone' });
+    school = await em.findOne(School, { code: parsed.value.schoolCode });
+    if (!school) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
   }
+  const newPhoto = photo && photo.length ? await normalizePhoto(photo) : null;
+  if (newPhoto && !newPhoto.ok) errors.push({ field: 'photo', code: `validation.${newPhoto.error}` });
+  if (!parsed.ok || errors.length || !zone || !school) return { ok: false, errors: dedupe(errors) };
+  const s = parsed.value;
+  const guardian = s.guardianRole === 'tutor' ? s.tutor! : s[s.guardianRole];
+  await em.transactional(async (tx) => {
+    const row = await tx.findOneOrFail(PreRegistration, { reference });
+    if (newPhoto?.ok) row.photoKey = storePhoto(tx, newPhoto.jpeg, newPhoto.width, newPhoto.height);
+    Object.assign(row, {
+      school: tx.getReference(School, school!.code), commune: tx.getReference(Commune, zone!.commune.code), residenceZone: tx.getReference(ResidenceZone, zone!.code),
+      childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr, childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
+      birthDate: s.civilStatus.birthDate, birthDateHijri: s.civilStatus.birthDateHijri, birthPlace: s.civilStatus.birthPlace,
+      birthCertificateNumber: s.civilStatus.birthCertificateNumber, birthCertificateDate: s.civilStatus.birthCertificateDate,
+      fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
+      guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
+      contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
+      searchText: searchTextOf(s, reference),
+      duplicateKeys: duplicateKeys({ birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr, birthCertificateNumber: s.civilStatus.birthCertificateNumber }),
+      updatedAt: now,
+    });
+    tx.create(PreRegistrationEvent, { preRegistration: row, eventKey: `corrected:${now.getTime()}`, type: 'corrected', actor: 'parent', details: {}, at: now });
+  });
+  const r = await sendUpdate(() => deps.temporal.correctionSubmitted(reference));
+  return { ok: true, status: r.status };
+}
+
+/**
+ * The parent withdraws the request (before any decision).
+ * @throws DecisionRefused (`cannotWithdraw`).
+ */
+export function withdrawPreRegistration(temporal: TasjilTemporal, reference: string): Promise<{ status: string }> {
+  return sendUpdate(() => temporal.withdraw(reference));
+}
+
+/** The normalised text searched by the staff queue: names in both scripts, certificate number, CINs, reference. */
+export function searchTextOf(s: PreRegistrationSubmission, reference: string): string {
+  return normalizeForSearch([
+    s.child.firstNameAr, s.child.lastNameAr, s.child.firstNameLatin, s.child.lastNameLatin,
+    s.civilStatus.birthCertificateNumber, s.father.cin, s.mother.cin, s.tutor?.cin ?? '', reference,
+  ].join(' '));
 }
 
 /** Errors as `{ field: message }` in the given language (for pages and the API). */

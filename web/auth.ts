@@ -1,0 +1,26 @@
+/**
+ * Staff authentication middleware shared by the staff routers: a signed-in, active staff user is
+ * loaded from the session (PostgreSQL) and put on the request; otherwise the browser goes to the
+ * sign-in page.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { StaffUser } from '../entities';
+
+/** A request whose staff user is known. */
+export type StaffRequest = Request & { staff: StaffUser };
+
+/** Express middleware: requires a signed-in staff user (redirects to /staff/login otherwise). */
+export function requireStaff(orm: MikroORM) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const id = req.session.staffUserId;
+    const user = id ? await orm.em.fork().findOne(StaffUser, { id, active: true }, { populate: ['school', 'directorate', 'academy'] }) : null;
+    if (!user) {
+      res.redirect(303, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    (req as StaffRequest).staff = user;
+    res.locals.staff = { displayName: user.displayName, role: user.role };
+    next();
+  };
+}
