@@ -3,6 +3,7 @@
  * left-to-right runs in Arabic, RTL HTML, HTML escaping, required data, SMS segment budget.
  */
 import {
+  FSI,
   LRI,
   NOTIFICATION_EVENTS,
   NOTIFICATION_LANGUAGES,
@@ -25,6 +26,7 @@ const ar: NotificationData = {
   schoolName: 'مدرسة الأطلس الابتدائية',
   massarCode: CODE,
   reasons: ['عدم استيفاء السن القانوني', 'عدم مطابقة المؤسسة مع محل السكنى'],
+  correctionMessage: 'المرجو تصحيح رقم رسم الولادة وإرفاق صورة واضحة.',
   statusUrl: URL_AR,
 };
 const fr: NotificationData = {
@@ -33,6 +35,7 @@ const fr: NotificationData = {
   schoolName: 'École primaire Al Atlas',
   massarCode: CODE,
   reasons: ["Âge légal non atteint", 'Établissement hors zone de résidence'],
+  correctionMessage: "Merci de corriger le numéro de l'acte de naissance.",
   statusUrl: URL_FR,
 };
 const dataFor = (l: NotificationLanguage) => (l === 'ar' ? ar : fr);
@@ -43,11 +46,17 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
     received: `تم استلام طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     registered: `تمت المصادقة على التسجيل — الطلب رقم ${LRI}${REF}${PDI}`,
     rejected: `تم رفض طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+    correctionRequested: `مطلوب تصحيح طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+    withdrawn: `تم سحب طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+    reminder: `تذكير: طلب التسجيل الأولي رقم ${LRI}${REF}${PDI} في انتظار تصحيحكم`,
   },
   fr: {
     received: `Demande de pré-inscription reçue — n° ${REF}`,
     registered: `Inscription validée — demande n° ${REF}`,
     rejected: `Demande de pré-inscription rejetée — n° ${REF}`,
+    correctionRequested: `Correction demandée — demande n° ${REF}`,
+    withdrawn: `Demande de pré-inscription retirée — n° ${REF}`,
+    reminder: `Rappel : correction attendue — demande n° ${REF}`,
   },
 };
 
@@ -56,11 +65,17 @@ const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
     received: `تسجيل: توصلنا بطلب تسجيل أمينة، رقم ${iso(REF)}. ستتوصلون برسالة عند البت فيه.`,
     registered: `تسجيل: تم تسجيل أمينة في مدرسة الأطلس الابتدائية. رمز مسار: ${iso(CODE)}. المرجو إحضار أصول الوثائق إلى المؤسسة.`,
     rejected: `تسجيل: تم رفض طلب تسجيل أمينة رقم ${iso(REF)}. تجدون الأسباب في صفحة تتبع الطلب أو لدى إدارة المؤسسة.`,
+    correctionRequested: `تسجيل: طلبت المؤسسة تصحيح طلب تسجيل أمينة رقم ${iso(REF)}. اطلعوا على ملاحظتها وصححوا الطلب عبر صفحة التتبع.`,
+    withdrawn: `تسجيل: تم سحب طلب تسجيل أمينة رقم ${iso(REF)} بطلب منكم. يمكنكم تقديم طلب جديد خلال فترة التسجيل.`,
+    reminder: `تسجيل: تذكير، طلب تسجيل أمينة رقم ${iso(REF)} ما زال في انتظار التصحيح الذي طلبته المؤسسة.`,
   },
   fr: {
     received: `Tasjil : nous avons bien enregistré la demande de pré-inscription de l'enfant Amina, réf. ${REF}. Suivi : ${URL_FR}`,
     registered: `Tasjil : inscription de l'enfant Amina validée. Établissement : École primaire Al Atlas. Code Massar : ${CODE}. Présentez-vous à l'établissement avec les originaux des documents.`,
     rejected: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été rejetée. Motifs et démarches : ${URL_FR}`,
+    correctionRequested: `Tasjil : l'établissement demande une correction de la demande de l'enfant Amina (réf. ${REF}). Message et correction : ${URL_FR}`,
+    withdrawn: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été retirée à votre demande. Vous pouvez en déposer une nouvelle pendant la période d'inscription.`,
+    reminder: `Tasjil : rappel, la demande de l'enfant Amina (réf. ${REF}) attend toujours la correction demandée par l'établissement : ${URL_FR}`,
   },
 };
 
@@ -137,6 +152,30 @@ describe('event-specific content', () => {
     expect(f.text).toContain('direction provinciale');
   });
 
+  test("correctionRequested: the director's message, isolated in Arabic, escaped in HTML, and what to do", () => {
+    const a = renderNotification('correctionRequested', 'ar', ar);
+    expect(a.text).toContain(`ملاحظة الإدارة:\n${FSI}المرجو تصحيح رقم رسم الولادة وإرفاق صورة واضحة.${PDI}\n`);
+    expect(a.text).toContain('مدرسة الأطلس الابتدائية');
+    expect(a.html).toContain('<bdi>المرجو تصحيح رقم رسم الولادة وإرفاق صورة واضحة.</bdi>');
+    const f = renderNotification('correctionRequested', 'fr', { ...fr, correctionMessage: 'Acte <illisible> & "incomplet"' });
+    expect(f.text).toContain('Message de la direction :\nActe <illisible> & "incomplet"\n');
+    expect(f.html).toContain('<bdi>Acte &lt;illisible&gt; &amp; &quot;incomplet&quot;</bdi>');
+    expect(f.text).toContain('corrigez les informations demandées');
+  });
+
+  test('withdrawn: confirms the withdrawal and says a new request is possible', () => {
+    expect(renderNotification('withdrawn', 'ar', ar).text).toContain('تم سحب طلب التسجيل الأولي للتلميذ(ة) أمينة');
+    expect(renderNotification('withdrawn', 'ar', ar).text).toContain('تقديم طلب جديد');
+    expect(renderNotification('withdrawn', 'fr', fr).text).toContain('a été retirée à votre demande');
+    expect(renderNotification('withdrawn', 'fr', fr).html).toContain('nouvelle demande');
+  });
+
+  test('reminder: the correction is still awaited', () => {
+    expect(renderNotification('reminder', 'ar', ar).text).toContain('ما زال في انتظار التصحيح');
+    expect(renderNotification('reminder', 'fr', fr).text).toContain('attend toujours la correction');
+    expect(renderNotification('reminder', 'fr', fr).html).toContain('Ouvrez la page de suivi');
+  });
+
   test('values are HTML-escaped in HTML and left as typed in text', () => {
     const n = renderNotification('received', 'fr', { ...fr, childFirstName: '<script>alert(1)</script>', schoolName: 'A & B' });
     expect(n.html).not.toContain('<script>');
@@ -162,18 +201,20 @@ describe('required data', () => {
     ['rejected', { ...fr, reasons: [] }, 'Notification "rejected" needs at least one reason'],
     ['rejected', { ...fr, reasons: undefined }, 'Notification "rejected" needs at least one reason'],
     ['rejected', { ...fr, reasons: ['ok', ''] }, 'Notification "rejected" needs a non-empty reasons[1]'],
+    ['correctionRequested', { ...fr, correctionMessage: undefined }, 'Notification "correctionRequested" needs a non-empty correctionMessage'],
+    ['correctionRequested', { ...fr, correctionMessage: ' ' }, 'Notification "correctionRequested" needs a non-empty correctionMessage'],
   ] as [NotificationEvent, NotificationData, string][])('%s without a needed datum throws', (event, data, message) => {
     expect(() => renderNotification(event, 'ar', data)).toThrow(new TypeError(message));
   });
 
   test('unknown event or language throws', () => {
-    expect(() => renderNotification('withdrawn' as NotificationEvent, 'ar', ar)).toThrow('Unknown notification event "withdrawn"');
+    expect(() => renderNotification('approved' as NotificationEvent, 'ar', ar)).toThrow('Unknown notification event "approved"');
     expect(() => renderNotification('received', 'en' as NotificationLanguage, ar)).toThrow('Unknown notification language "en"');
   });
 
   test('data an event does not need is optional', () => {
-    const { massarCode: _m, reasons: _r, ...minimal } = ar;
-    expect(() => renderNotification('received', 'ar', minimal)).not.toThrow();
+    const { massarCode: _m, reasons: _r, correctionMessage: _c, ...minimal } = ar;
+    for (const event of ['received', 'withdrawn', 'reminder'] as const) expect(() => renderNotification(event, 'ar', minimal)).not.toThrow();
   });
 });
 
@@ -187,9 +228,18 @@ describe('SMS length with long realistic values', () => {
       statusUrl: `https://tasjil.men.gov.ma/pre-registrations/${REF}?lang=fr`,
     },
   };
+  // Expected segment count of every SMS template once filled with the long values above.
+  const EXPECTED_SEGMENTS: Record<NotificationLanguage, Record<NotificationEvent, number>> = {
+    ar: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2 },
+    fr: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2 },
+  };
+  test('every event has an expected segment count', () => {
+    for (const l of NOTIFICATION_LANGUAGES) expect(Object.keys(EXPECTED_SEGMENTS[l]).sort()).toEqual([...NOTIFICATION_EVENTS].sort());
+  });
   test.each(NOTIFICATION_LANGUAGES.flatMap((l) => NOTIFICATION_EVENTS.map((e) => [l, e] as const)))('%s / %s stays within two segments', (language, event) => {
     const { sms } = renderNotification(event, language, long[language]);
     const info = smsSegments(sms);
+    expect(info.segments).toBe(EXPECTED_SEGMENTS[language][event]);
     expect(info.segments).toBeLessThanOrEqual(2);
     expect(info.encoding).toBe(language === 'ar' ? 'UCS-2' : 'GSM-7');
     if (language === 'ar') expect(sms.length).toBeLessThanOrEqual(134);

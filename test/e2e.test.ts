@@ -135,7 +135,7 @@ test('API: invalid input gets 400 with per-field messages in Arabic and French, 
   expect(notFound.status).toBe(404);
   const doc = await (await fetch(`${t.baseUrl}/api/v1/openapi.json`)).json() as { openapi: string; paths: Record<string, unknown> };
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual(['/pre-registrations', '/pre-registrations/{reference}', '/pre-registrations/{reference}/decision']);
+  expect(Object.keys(doc.paths).sort()).toEqual(['/pre-registrations', '/pre-registrations/{reference}', '/pre-registrations/{reference}/decision', '/pre-registrations/{reference}/withdraw']);
 });
 
 test('pages: a parent fills the form (a wrong field corrected), a director signs in and rejects with reasons, the parent sees them', async () => {

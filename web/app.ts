@@ -21,6 +21,7 @@ import { helpers } from './views/helpers';
 import { parentRouter } from './routes/parent';
 import { staffRouter } from './routes/staff';
 import { apiRouter } from './routes/api';
+import { apiParentRouter } from './routes/apiParent';
 import { devRouter } from './routes/dev';
 
 /** What every router receives. */
@@ -34,6 +35,8 @@ export interface WebDeps {
 declare module 'express-session' {
   interface SessionData {
     staffUserId?: string;
+    /** References whose holder proved the birth certificate number in this session. */
+    unlocked?: string[];
     visited?: boolean;
     flash?: string;
   }
@@ -134,6 +137,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   const csrf = { withCsrf, protect: doubleCsrfProtection };
 
   app.use('/api/v1', apiRouter(deps));
+  app.use('/api/v1', apiParentRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/staff', staffRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));

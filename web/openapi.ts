@@ -100,10 +100,32 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
         },
       },
       '/pre-registrations/{reference}': {
+        put: {
+          summary: 'Correct a pre-registration after the director asked for it (parent)',
+          parameters: [
+            { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'X-Birth-Certificate-Number', in: 'header', required: true, schema: { type: 'string' }, description: "The child's birth certificate number as submitted" },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } } } },
+          responses: {
+            200: { description: 'Corrected; the checks run again' }, 400: { description: 'Invalid input, per field' },
+            403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' }, 409: { description: 'No correction awaited' },
+          },
+        },
         get: {
           summary: 'Status of a pre-registration',
           parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: { description: 'Status, school, Massar code, rejection reasons and timeline' }, 404: { description: 'Unknown reference' } },
+        },
+      },
+      '/pre-registrations/{reference}/withdraw': {
+        post: {
+          summary: 'Withdraw a pre-registration before any decision (parent)',
+          parameters: [
+            { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'X-Birth-Certificate-Number', in: 'header', required: true, schema: { type: 'string' }, description: "The child's birth certificate number as submitted" },
+          ],
+          responses: { 200: { description: 'Withdrawn' }, 403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' }, 409: { description: 'Already decided' } },
         },
       },
       '/pre-registrations/{reference}/decision': {

@@ -24,9 +24,14 @@ import Handlebars from 'handlebars';
 
 export { smsSegments, type SmsSegmentInfo } from './segments';
 
-/** The events a parent is notified of (more come with issue 5). */
-export const NOTIFICATION_EVENTS = ['received', 'registered', 'rejected'] as const;
-/** `received`: request received; `registered`: approved and registered in Massar; `rejected`: rejected with reasons. */
+/** The events a parent is notified of. */
+export const NOTIFICATION_EVENTS = ['received', 'correctionRequested', 'registered', 'rejected', 'withdrawn', 'reminder'] as const;
+/**
+ * `received`: request received; `correctionRequested`: the director asks for a correction (with
+ * their message); `registered`: approved and registered in Massar (school, Massar code, next
+ * steps); `rejected`: rejected with reasons; `withdrawn`: the parent withdrew the request;
+ * `reminder`: a correction asked for is still awaited.
+ */
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Languages templates exist in. */
@@ -37,7 +42,8 @@ export type NotificationLanguage = (typeof NOTIFICATION_LANGUAGES)[number];
 /**
  * What the templates are filled with, already in the notification's language: `childFirstName`
  * in Arabic script for `ar` and Latin for `fr`, `schoolName` likewise, `reasons` as catalogue texts.
- * `massarCode` is required for `registered`, `reasons` (non-empty) for `rejected`.
+ * `massarCode` is required for `registered`, `reasons` (non-empty) for `rejected`,
+ * `correctionMessage` (the director's message, free text) for `correctionRequested`.
  * `statusUrl` must be an absolute http(s) URL.
  */
 export interface NotificationData {
@@ -46,6 +52,8 @@ export interface NotificationData {
   schoolName: string;
   massarCode?: string;
   reasons?: string[];
+  /** The director's message asking for a correction. */
+  correctionMessage?: string;
   statusUrl: string;
 }
 
@@ -134,7 +142,8 @@ function oneLine(s: string): string {
  * @returns subject (one line), text (ends with one newline), html (a complete document; Arabic is
  *   `<html lang="ar" dir="rtl">`), sms (one line)
  * @throws TypeError when the event or language is unknown, or a datum the event needs is missing
- *   or empty (`massarCode` for `registered`, at least one reason for `rejected`), or `statusUrl`
+ *   or empty (`massarCode` for `registered`, at least one reason for `rejected`,
+ *   `correctionMessage` for `correctionRequested`), or `statusUrl`
  *   is not an absolute http(s) URL
  */
 export function renderNotification(
@@ -161,6 +170,7 @@ export function renderNotification(
     schoolName: requireText(data.schoolName, 'schoolName', event),
     statusUrl,
   };
+  if (event === 'correctionRequested') context.correctionMessage = requireText(data.correctionMessage, 'correctionMessage', event);
   if (event === 'registered') context.massarCode = requireText(data.massarCode, 'massarCode', event);
   if (event === 'rejected') {
     if (!Array.isArray(data.reasons) || data.reasons.length === 0) {

@@ -3,7 +3,7 @@
  * server round trip), the pre-registration form, the confirmation with the reference, and the
  * status page.
  */
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -13,7 +13,11 @@ import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../en
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import * as map from '../services/schoolMap';
-import { errorsByField, submitPreRegistration } from '../services/preRegistrations';
+import {
+  DecisionRefused, errorsByField, storedSubmission, submitCorrection, submitPreRegistration, withdrawPreRegistration,
+} from '../services/preRegistrations';
+import { normalizeCertificateNumber } from '../../domain/duplicates';
+import type { FieldError } from '../../domain/submission';
 import { MAX_PHOTO_BYTES } from '../services/photos';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -122,7 +126,93 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     });
   });
 
-  r.get('/pre-registrations/:reference', async (req, res) => {
+  /** The parent proves they hold the file: the birth certificate number unlocks edits in this session. */
+  const unlocked = (req: Request, reference: string) => Boolean(req.session.unlocked?.includes(reference));
+
+  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    const db = em();
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }) : null;
+    if (!pr) { res.status(404).render('error', { title: translator(res.locals.lang)('parent.status.notFound.title'), message: translator(res.locals.lang)('parent.status.notFound.body') }); return; }
+    const given = normalizeCertificateNumber(str((req.body as Record<string, unknown>)?.birthCertificateNumber));
+    if (!given || given !== normalizeCertificateNumber(pr.birthCertificateNumber)) {
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?unlock=failed#manage`);
+      return;
+    }
+    req.session.unlocked = [...new Set([...(req.session.unlocked ?? []), reference])].slice(-10);
+    res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`);
+  });
+
+  r.post('/pre-registrations/:reference/withdraw', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    if (!unlocked(req, reference)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    try {
+      await withdrawPreRegistration(deps.temporal, reference);
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?withdrawn=1`);
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?refused=${err.code}#manage`);
+    }
+  });
+
+  const renderCorrection = async (req: Request, res: Response, reference: string, form: Record<string, unknown>, errors?: FieldError[], status = 200) => {
+    const lang = res.locals.lang;
+    const t = translator(lang);
+    const db = em();
+    const pr = await db.findOneOrFail(PreRegistration, { reference });
+    const residence = (form.residence ?? {}) as Record<string, unknown>;
+    const chain = await map.zoneChain(db, str(residence.residenceZoneCode));
+    const c: Chooser = { level: pr.level, academy: chain?.academy.code ?? '', directorate: chain?.directorate.code ?? '', commune: chain?.commune.code ?? '', zone: chain?.zone.code ?? '' };
+    const model = await chooserModel(db, lang, c);
+    const byField = errors ? errorsByField(errors, (k, p) => t(k, p ?? {}) as string) : undefined;
+    const siblings = Array.isArray(form.siblings) ? [...form.siblings] : Object.values((form.siblings as object) ?? {});
+    while (siblings.length < 2) siblings.push({});
+    res.status(status).render('parent/form', {
+      ...model,
+      title: `${errors ? `${t('error.titlePrefix')} ` : ''}${t('parent.correct.title')}`,
+      correction: { reference, message: pr.correctionMessage },
+      schoolYear: pr.schoolYear,
+      showForm: true,
+      formAction: `/pre-registrations/${encodeURIComponent(reference)}/correct`,
+      form: { ...form, siblings },
+      errors: byField,
+      errorList: errors?.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: byField![e.field] })),
+      photoError: byField?.photo,
+    });
+  };
+
+  r.get('/pre-registrations/:reference/correct', csrf.withCsrf, async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    const pr = isReference(reference) ? await em().findOne(PreRegistration, { reference }) : null;
+    if (!pr || !unlocked(req, reference) || pr.status !== 'correctionRequested') { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    await renderCorrection(req, res, reference, storedSubmission(pr));
+  });
+
+  r.post('/pre-registrations/:reference/correct', (req, res, next) => {
+    upload.single('photo')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
+        next();
+        return;
+      }
+      next(err);
+    });
+  }, csrf.protect, csrf.withCsrf, async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    if (!unlocked(req, reference)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : req.file?.buffer;
+    try {
+      const result = await submitCorrection({ em: em(), temporal: deps.temporal }, reference, { ...body, language: res.locals.lang }, photo);
+      if (result.ok) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?corrected=1`); return; }
+      await renderCorrection(req, res, reference, body, result.errors, 400);
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?refused=${err.code}#manage`);
+    }
+  });
+
+  r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
     const lang = res.locals.lang;
     const t = translator(lang);
     const reference = normalizeReference(String(req.params.reference));
@@ -147,6 +237,12 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       reasons,
       events: events.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
       nextStep: `parent.status.next.${pr.status}`,
+      correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage : null,
+      canManage: ['submitted', 'underReview', 'correctionRequested'].includes(pr.status),
+      canCorrect: pr.status === 'correctionRequested',
+      unlocked: unlocked(req, pr.reference),
+      unlockFailed: req.query.unlock === 'failed',
+      flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
     });
   });
   return r;

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { duplicateKeys } from '../../domain/duplicates';
 import { normalizeForSearch } from '../../domain/names';
 import { generateReference, workflowIdFor } from '../../domain/reference';
-import { parseSubmission, type FieldError } from '../../domain/submission';
+import { parseSubmission, submissionToRaw, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
 import { AgeRuleRow, Commune, PreRegistration, PreRegistrationEvent, ResidenceZone, School, SchoolYear } from '../../entities';
@@ -276,4 +276,18 @@ export function searchTextOf(s: PreRegistrationSubmission, reference: string): s
 /** Errors as `{ field: message }` in the given language (for pages and the API). */
 export function errorsByField(errors: FieldError[], t: (key: string, params?: Record<string, string>) => string): Record<string, string> {
   return Object.fromEntries(errors.map((e) => [e.field, t(e.code, e.params)]));
+}
+
+/** A stored request as a raw submission (to refill the correction form). */
+export function storedSubmission(pr: PreRegistration): Record<string, unknown> {
+  return submissionToRaw({
+    schoolYear: pr.schoolYear, level: pr.level,
+    child: { firstNameAr: pr.childFirstNameAr, lastNameAr: pr.childLastNameAr, firstNameLatin: pr.childFirstNameLatin, lastNameLatin: pr.childLastNameLatin },
+    civilStatus: {
+      birthDate: pr.birthDate, birthDateHijri: pr.birthDateHijri, birthPlace: pr.birthPlace, birthCertificateNumber: pr.birthCertificateNumber,
+      birthCertificateDate: pr.birthCertificateDate, fatherLineage: pr.fatherLineage, motherLineage: pr.motherLineage,
+    },
+    siblings: pr.siblings, guardianRole: pr.guardianRole, father: pr.father, mother: pr.mother, tutor: pr.tutor ?? null,
+    residence: { communeCode: pr.commune.code, residenceZoneCode: pr.residenceZone.code }, schoolCode: pr.school.code, language: pr.language,
+  });
 }

@@ -1,0 +1,71 @@
+/**
+ * JSON API v1, the parent's side of an existing request: correct it when the director asked for a
+ * correction (`PUT /pre-registrations/{reference}`) and withdraw it before a decision
+ * (`POST /pre-registrations/{reference}/withdraw`). The caller proves they hold the file with the
+ * header `X-Birth-Certificate-Number` (the child's birth certificate number as submitted).
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { normalizeCertificateNumber } from '../../domain/duplicates';
+import { isReference, normalizeReference } from '../../domain/reference';
+import { PreRegistration } from '../../entities';
+import type { WebDeps } from '../app';
+import { translator } from '../i18n';
+import { DecisionRefused, submitCorrection, withdrawPreRegistration } from '../services/preRegistrations';
+import { SignInThrottle } from '../services/staff';
+import { apiErrors } from './api';
+
+export function apiParentRouter(deps: WebDeps): Router {
+  const r = Router();
+  const throttle = new SignInThrottle(10, 15 * 60 * 1000);
+  r.use(express.json({ limit: '15mb' }));
+
+  /** The request if the certificate number matches, else answers 404/403 and returns null. */
+  const verified = async (req: Request, res: Response): Promise<string | null> => {
+    const reference = normalizeReference(String(req.params.reference));
+    const key = `${reference}|${req.ip}`;
+    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return null; }
+    const pr = isReference(reference) ? await deps.orm.em.fork().findOne(PreRegistration, { reference }) : null;
+    if (!pr) { res.status(404).json({ error: 'notFound' }); return null; }
+    const given = normalizeCertificateNumber(req.get('X-Birth-Certificate-Number') ?? '');
+    if (!given || given !== normalizeCertificateNumber(pr.birthCertificateNumber)) {
+      throttle.fail(key);
+      res.status(403).json({ error: 'verificationFailed' });
+      return null;
+    }
+    throttle.reset(key);
+    return reference;
+  };
+
+  const refused = (res: Response, err: unknown) => {
+    if (!(err instanceof DecisionRefused)) throw err;
+    res.status(409).json({ error: err.code, message: { ar: translator('ar')(`decision.refused.${err.code}`), fr: translator('fr')(`decision.refused.${err.code}`) } });
+  };
+
+  r.put('/pre-registrations/:reference', async (req, res) => {
+    const reference = await verified(req, res);
+    if (!reference) return;
+    const body = req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>) } : {};
+    const p = body.photo as { data?: unknown } | undefined;
+    const photo = p && typeof p === 'object' && typeof p.data === 'string' ? Buffer.from(p.data, 'base64') : undefined;
+    delete body.photo;
+    try {
+      const result = await submitCorrection({ em: deps.orm.em.fork(), temporal: deps.temporal }, reference, body, photo);
+      if (!result.ok) { res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) }); return; }
+      res.json({ reference, status: result.status });
+    } catch (err) {
+      refused(res, err);
+    }
+  });
+
+  r.post('/pre-registrations/:reference/withdraw', async (req, res) => {
+    const reference = await verified(req, res);
+    if (!reference) return;
+    try {
+      const result = await withdrawPreRegistration(deps.temporal, reference);
+      res.json({ reference, status: result.status });
+    } catch (err) {
+      refused(res, err);
+    }
+  });
+  return r;
+}
