@@ -117,7 +117,7 @@ function dynamicFamilies(): Record<string, string[]> {
   const otherEventTypes = [...new Set([...timeline.types.filter((x) => x !== 'status' && x !== 'notification'), 'decision', 'checksCompleted'])];
   const channels = [...new Set([...timeline.channels, 'email', 'sms'])];
 
-  const refused = unionMembers('web/services/preRegistrations.ts', /class DecisionRefused[\s\S]*?readonly code:([^,]+),/);
+  const refused = unionMembers('web/services/preRegistrations.ts', /export type RefusalCode =([^;]+);/);
   expectSuperset(refused, ['alreadyDecided', 'invalidDecision', 'workflowEnded']);
   const decisionErrors = unionMembers('domain/rejectionReasons.ts', /export type DecisionError =([^;]+);/);
   const photoErrors = unionMembers('web/services/photos.ts', /export type PhotoError =([^;]+);/);
