@@ -1,67 +1,174 @@
 /**
- * Parent notifications: one activity that renders the Arabic or French template of an event and
- * sends it by email (SMTP adapter) and by SMS (Twilio adapter) when the guardian gave an address or
- * a mobile number. Each (request, event, channel) is sent once: a `notification` row is written
- * after a successful send and checked before sending, so a retried activity does not resend.
+ * Parent notifications, exactly once per (request, event, occurrence, channel).
+ *
+ * `notifyParent` renders the Arabic or French template of an event and sends it by email (SMTP
+ * adapter) and by SMS (Twilio adapter) when the guardian gave an address or a mobile number.
+ *
+ * Protocol, per channel:
+ * 1. `insert … on conflict do nothing` a `notification` row, status `pending`, under the
+ *    idempotency key `<request id>:<event>:<occurrence>:<channel>` — BEFORE anything is sent;
+ * 2. read the row back: `sent`, `failed` or `skipped` → nothing is sent again (a retried activity,
+ *    a replayed workflow task or a second worker all stop here);
+ * 3. send; on success the row becomes `sent` with the provider's message id (and, for SMS, the
+ *    segment count) and a timeline event `notification:<event>[:<occurrence>]:<channel>` is added;
+ * 4. a permanent refusal (invalid address or number, message refused for good) makes the row
+ *    `failed` with the provider's error (codes only, never personal data), adds the timeline event,
+ *    and the activity returns normally — the other channel is still tried;
+ * 5. a transient failure (server down, timeout, HTTP 5xx/429) leaves the row `pending` and, once
+ *    the other channel has been tried, is thrown: Temporal retries the activity with backoff.
+ *
+ * The one window left is a crash between the provider accepting a message and step 3's update: the
+ * row is still `pending` and the retry sends again (at-least-once there; neither SMTP nor Twilio
+ * takes an idempotency key). `attempts` counts the sends tried, so such a case is visible.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../config';
-import { Notification, PreRegistration, RejectionReason } from '../entities';
+import { PreRegistration, RejectionReason } from '../entities';
 import { addEvent } from './database';
-import type { Mailer } from './email';
-import type { SmsSender } from './sms';
-import { renderNotification, type NotificationEvent } from './templates';
+import { EmailRejectedError, type Mailer } from './email';
+import { SmsRejectedError, type SmsSender } from './sms';
+import { renderNotification, smsSegments, type NotificationEvent, type RenderedNotification } from './templates';
 import type { Activities } from './types';
+
+/** What happened on one channel: sent (now or before), not applicable, or failed for good. */
+export type ChannelOutcome = 'sent' | 'skipped' | 'failed';
+
+type Channel = 'email' | 'sms';
+type Em = ReturnType<MikroORM['em']['fork']>;
+
+/** The idempotency key of one notification: `<request id>:<event>:<occurrence>:<channel>`. */
+export function notificationKey(preRegistrationId: string, event: string, occurrence: number, channel: Channel): string {
+  return `${preRegistrationId}:${event}:${occurrence}:${channel}`;
+}
+
+/**
+ * The timeline event key of one notification: `notification:<event>:<channel>` for a first
+ * occurrence (0), `notification:<event>:<occurrence>:<channel>` for repeats (e.g. 2nd correction).
+ */
+export function notificationEventKey(event: string, occurrence: number, channel: Channel): string {
+  return occurrence === 0 ? `notification:${event}:${channel}` : `notification:${event}:${occurrence}:${channel}`;
+}
+
+/** Result of one provider send. */
+interface SendResult { providerMessageId: string; segments: number | null }
 
 /** Builds `notifyParent` over the ORM and the two channel adapters. */
 export function createNotificationActivities(deps: { orm: MikroORM; config: Config; mailer: Mailer; sms: SmsSender }): Pick<Activities, 'notifyParent'> {
   const { orm, config, mailer, sms } = deps;
-  return {
-    async notifyParent(reference: string, event: NotificationEvent) {
-      const em = orm.em.fork();
-      const pr = await em.findOne(PreRegistration, { reference }, { populate: ['school'] });
-      if (!pr) throw ApplicationFailure.nonRetryable(`pre-registration ${reference} not found`, 'PreRegistrationNotFound');
-      const lang = pr.language === 'fr' ? 'fr' : 'ar';
-      let reasons: string[] | undefined;
-      if (event === 'rejected') {
-        const rows = await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } });
-        reasons = rows.map((r) => (lang === 'ar' ? r.textAr : r.textFr));
-        if (pr.decisionNote) reasons.push(pr.decisionNote);
+
+  /** Runs the pending → sent/failed protocol for one channel; throws only transient failures. */
+  async function deliver(
+    em: Em, pr: PreRegistration, event: NotificationEvent, occurrence: number, channel: Channel, recipient: string,
+    send: () => Promise<SendResult>,
+  ): Promise<ChannelOutcome> {
+    const conn = em.getConnection();
+    const key = notificationKey(pr.id, event, occurrence, channel);
+    await conn.execute(
+      `insert into notification (pre_registration_id, event, occurrence, channel, idempotency_key, recipient, status, attempts, updated_at)
+       values (?, ?, ?, ?, ?, ?, 'pending', 0, now()) on conflict (idempotency_key) do nothing`,
+      [pr.id, event, occurrence, channel, key, recipient],
+    );
+    const rows = await conn.execute<{ status: string }[]>(
+      `update notification set attempts = attempts + 1, updated_at = now()
+        where idempotency_key = ? and status = 'pending' returning status`,
+      [key],
+    );
+    if (rows.length === 0) {
+      const [row] = await conn.execute<{ status: ChannelOutcome }[]>('select status from notification where idempotency_key = ?', [key]);
+      return row?.status ?? 'skipped';
+    }
+    const eventKey = notificationEventKey(event, occurrence, channel);
+    let result: SendResult;
+    try {
+      result = await send();
+    } catch (err) {
+      if (err instanceof EmailRejectedError || err instanceof SmsRejectedError) {
+        const message = err.message.slice(0, 500);
+        await conn.execute(
+          `update notification set status = 'failed', error = ?, updated_at = now() where idempotency_key = ? and status = 'pending'`,
+          [message, key],
+        );
+        await addEvent(em, pr, eventKey, 'notification', { details: { event, occurrence, channel, status: 'failed', error: message } });
+        return 'failed';
       }
-      const message = renderNotification(event, lang, {
-        reference,
+      await conn.execute('update notification set error = ?, updated_at = now() where idempotency_key = ?', [
+        (err instanceof Error ? err.message : 'send failed').slice(0, 500), key,
+      ]);
+      throw err;
+    }
+    await conn.execute(
+      `update notification set status = 'sent', provider_message_id = ?, segments = ?, error = null, sent_at = now(), updated_at = now()
+        where idempotency_key = ?`,
+      [result.providerMessageId.slice(0, 255), result.segments, key],
+    );
+    await addEvent(em, pr, eventKey, 'notification', { details: { event, occurrence, channel, status: 'sent' } });
+    return 'sent';
+  }
+
+  async function render(em: Em, pr: PreRegistration, event: NotificationEvent): Promise<RenderedNotification> {
+    const lang = pr.language === 'fr' ? 'fr' : 'ar';
+    let reasons: string[] | undefined;
+    if (event === 'rejected') {
+      const rows = await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } });
+      reasons = rows.map((r) => (lang === 'ar' ? r.textAr : r.textFr));
+      if (pr.decisionNote) reasons.push(pr.decisionNote);
+    }
+    try {
+      return renderNotification(event, lang, {
+        reference: pr.reference,
         childFirstName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
         schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
         massarCode: pr.massarCode ?? undefined,
         reasons,
-        statusUrl: `${config.publicBaseUrl}/pre-registrations/${encodeURIComponent(reference)}?lang=${lang}`,
+        correctionMessage: pr.correctionMessage ?? undefined,
+        statusUrl: `${config.publicBaseUrl}/pre-registrations/${encodeURIComponent(pr.reference)}?lang=${lang}`,
       });
-      const sent = await em.find(Notification, { preRegistration: pr, event });
-      const done = new Set(sent.map((n) => n.channel));
-      const result: { email: 'sent' | 'skipped'; sms: 'sent' | 'skipped' } = { email: 'skipped', sms: 'skipped' };
+    } catch (err) {
+      // A missing datum (e.g. no correction message stored yet) may be written by a concurrent
+      // request: keep retrying. The message names the datum, never its value.
+      throw ApplicationFailure.retryable(err instanceof Error ? err.message : 'template failed', 'NotificationDataMissing');
+    }
+  }
 
-      if (pr.contactEmail) {
-        if (!done.has('email')) {
-          const { messageId } = await mailer.send({
-            to: pr.contactEmail, subject: message.subject, text: message.text, html: message.html,
-            headers: { 'X-Tasjil-Reference': reference, 'X-Tasjil-Event': event },
+  return {
+    async notifyParent(reference: string, event: NotificationEvent, occurrence: number) {
+      const em = orm.em.fork();
+      const pr = await em.findOne(PreRegistration, { reference }, { populate: ['school'] });
+      if (!pr) throw ApplicationFailure.nonRetryable(`pre-registration ${reference} not found`, 'PreRegistrationNotFound');
+      const occ = Number.isInteger(occurrence) && occurrence >= 0 ? occurrence : 0;
+      const wantEmail = Boolean(pr.contactEmail);
+      const wantSms = Boolean(pr.contactPhone && pr.contactPhoneIsMobile);
+      const result: { email: ChannelOutcome; sms: ChannelOutcome } = { email: 'skipped', sms: 'skipped' };
+      if (!wantEmail && !wantSms) return result;
+      const message = await render(em, pr, event);
+
+      // Both channels are tried before a transient failure is thrown, so one never holds up the other.
+      const transient: unknown[] = [];
+      if (wantEmail) {
+        try {
+          result.email = await deliver(em, pr, event, occ, 'email', pr.contactEmail, async () => {
+            const { messageId } = await mailer.send({
+              to: pr.contactEmail, subject: message.subject, text: message.text, html: message.html,
+              headers: { 'X-Tasjil-Reference': reference, 'X-Tasjil-Event': event, 'X-Tasjil-Occurrence': String(occ) },
+            });
+            return { providerMessageId: messageId, segments: null };
           });
-          em.create(Notification, { preRegistration: pr, event, channel: 'email', status: 'sent', providerMessageId: messageId, sentAt: new Date() });
-          await em.flush();
-          await addEvent(em, pr, `notification:${event}:email`, 'notification', { details: { event, channel: 'email' } });
+        } catch (err) {
+          transient.push(err);
         }
-        result.email = 'sent';
       }
-      if (pr.contactPhone && pr.contactPhoneIsMobile) {
-        if (!done.has('sms')) {
-          const { sid } = await sms.send({ to: pr.contactPhone, body: message.sms });
-          em.create(Notification, { preRegistration: pr, event, channel: 'sms', status: 'sent', providerMessageId: sid, sentAt: new Date() });
-          await em.flush();
-          await addEvent(em, pr, `notification:${event}:sms`, 'notification', { details: { event, channel: 'sms' } });
+      if (wantSms) {
+        try {
+          result.sms = await deliver(em, pr, event, occ, 'sms', pr.contactPhone, async () => {
+            const { sid, numSegments } = await sms.send({ to: pr.contactPhone, body: message.sms });
+            return { providerMessageId: sid, segments: Number.isFinite(numSegments) && numSegments > 0 ? numSegments : smsSegments(message.sms).segments };
+          });
+        } catch (err) {
+          transient.push(err);
         }
-        result.sms = 'sent';
       }
+      if (transient.length > 0) throw transient[0];
       return result;
     },
   };

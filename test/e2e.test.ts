@@ -135,7 +135,16 @@ test('API: invalid input gets 400 with per-field messages in Arabic and French, 
   expect(notFound.status).toBe(404);
   const doc = await (await fetch(`${t.baseUrl}/api/v1/openapi.json`)).json() as { openapi: string; paths: Record<string, unknown> };
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual(['/pre-registrations', '/pre-registrations/{reference}', '/pre-registrations/{reference}/decision', '/pre-registrations/{reference}/withdraw']);
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/pre-registrations', '/pre-registrations/{reference}', '/pre-registrations/{reference}/decision', '/pre-registrations/{reference}/withdraw',
+    '/school-map/academies', '/school-map/academies/{code}/directorates', '/school-map/communes/{code}/zones',
+    '/school-map/directorates/{code}/communes', '/school-map/zones/{code}/schools',
+  ]);
+  const academies = await (await fetch(`${t.baseUrl}/api/v1/school-map/academies`)).json() as Array<{ code: string; nameAr: string; nameFr: string }>;
+  expect(academies).toHaveLength(12);
+  expect(academies[3]).toEqual({ code: '04', nameAr: 'الأكاديمية الجهوية للتربية والتكوين لجهة الرباط-سلا-القنيطرة', nameFr: "Académie Régionale d'Éducation et de Formation Rabat-Salé-Kénitra" });
+  const schools = await (await fetch(`${t.baseUrl}/api/v1/school-map/zones/${encodeURIComponent(school.zoneCode)}/schools`)).json() as Array<{ code: string }>;
+  expect(schools.map((s) => s.code)).toContain(school.schoolCode);
 });
 
 test('pages: a parent fills the form (a wrong field corrected), a director signs in and rejects with reasons, the parent sees them', async () => {

@@ -48,9 +48,7 @@ export default async function globalSetup(): Promise<void> {
     const quietLog = (m: string): void => {
       if (verbose) log(m);
     };
-    const [temporalPort, uiPort, massarPort, smtpPort, smsPort] = await Promise.all([
-      freePort(), freePort(), freePort(), freePort(), freePort(),
-    ]);
+    const [temporalPort, uiPort] = await Promise.all([freePort(), freePort()]);
     const databaseUrl = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 
     // Temporal and PostgreSQL come up concurrently.
@@ -83,6 +81,8 @@ export default async function globalSetup(): Promise<void> {
     if (temporalResult.status === 'rejected') throw temporalResult.reason;
     if (pgResult.status === 'rejected') throw pgResult.reason;
     const temporal = temporalResult.value;
+    // Picked only now: a run that waited for the database lock must not bind ports chosen before the wait.
+    const [massarPort, smtpPort, smsPort] = await Promise.all([freePort(), freePort(), freePort()]);
 
     const massar = await startMassarSandbox({
       port: massarPort,

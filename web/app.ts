@@ -22,6 +22,7 @@ import { parentRouter } from './routes/parent';
 import { staffRouter } from './routes/staff';
 import { apiRouter } from './routes/api';
 import { apiParentRouter } from './routes/apiParent';
+import { apiSchoolMapRouter } from './routes/apiSchoolMap';
 import { devRouter } from './routes/dev';
 
 /** What every router receives. */
@@ -88,6 +89,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   });
   app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: config.NODE_ENV === 'production' ? '7d' : 0 }));
   app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/favicon.ico', (_req, res) => { res.redirect(301, '/static/favicon.svg'); });
 
   app.use(cookieParser());
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 5 });
@@ -138,6 +140,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
 
   app.use('/api/v1', apiRouter(deps));
   app.use('/api/v1', apiParentRouter(deps));
+  app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/staff', staffRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));

@@ -118,6 +118,11 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
           responses: { 200: { description: 'Status, school, Massar code, rejection reasons and timeline' }, 404: { description: 'Unknown reference' } },
         },
       },
+      '/school-map/academies': { get: { summary: 'Academies (AREF): code, nameAr, nameFr', responses: { 200: { description: 'List' } } } },
+      '/school-map/academies/{code}/directorates': { get: { summary: 'Provincial directorates of an academy', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'List' } } } },
+      '/school-map/directorates/{code}/communes': { get: { summary: 'Communes and arrondissements of a directorate (residence units)', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'List' } } } },
+      '/school-map/communes/{code}/zones': { get: { summary: 'Residence zones of a commune (school map)', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'List' } } } },
+      '/school-map/zones/{code}/schools': { get: { summary: 'Schools recruiting from a residence zone', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'List with addresses; isDemo marks the demo map' } } } },
       '/pre-registrations/{reference}/withdraw': {
         post: {
           summary: 'Withdraw a pre-registration before any decision (parent)',

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -30,6 +30,11 @@ export interface TestApp {
 /** Starts ORM + seed + worker + web. `withWorker: false` leaves workflows unprocessed. */
 export async function startTestApp(opts: { withWorker?: boolean; web?: boolean } = {}): Promise<TestApp> {
   const config = requireStack();
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') }); // keep the SDK's INFO lines out of the test output
+  } catch {
+    // already installed in this process by an earlier suite
+  }
   const orm = await createOrm(config.DATABASE_URL);
   const { demoAccounts } = await seedAll(config.DATABASE_URL);
   const temporal = await connectTemporal(config);

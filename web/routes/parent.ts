@@ -11,7 +11,7 @@ import { isReference, normalizeReference } from '../../domain/reference';
 import { LEVELS, type Language, type Level } from '../../domain/types';
 import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
-import { translator } from '../i18n';
+import { hasKey, translator } from '../i18n';
 import * as map from '../services/schoolMap';
 import {
   DecisionRefused, errorsByField, storedSubmission, submitCorrection, submitPreRegistration, withdrawPreRegistration,
@@ -121,7 +121,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       showForm: true,
       form: { ...body, siblings, submissionToken: token },
       errors,
-      errorList: result.errors.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: errors[e.field] })),
+      errorList: result.errors.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, t)} — ${errors[e.field]}` })),
       photoError: errors.photo,
     });
   });
@@ -176,7 +176,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       formAction: `/pre-registrations/${encodeURIComponent(reference)}/correct`,
       form: { ...form, siblings },
       errors: byField,
-      errorList: errors?.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: byField![e.field] })),
+      errorList: errors?.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, t)} — ${byField![e.field]}` })),
       photoError: byField?.photo,
     });
   };
@@ -252,4 +252,21 @@ function eventLabel(e: PreRegistrationEvent): string {
   if (e.type === 'status') return `timeline.status.${e.status}`;
   if (e.type === 'notification') return `timeline.notification.${String((e.details as { channel?: string }).channel)}`;
   return `timeline.${e.type}`;
+}
+
+const SECTIONS: Record<string, string> = {
+  child: 'parent.form.childStep', civilStatus: 'parent.form.civilStatusStep', father: 'parent.form.father', mother: 'parent.form.mother',
+  tutor: 'parent.form.tutor', residence: 'field.residenceZone', schoolCode: 'field.school', photo: 'field.photo', guardianRole: 'field.guardianRole',
+  level: 'field.level', schoolYear: 'parent.form.schoolYear',
+};
+
+/** Names the field of an error for the summary at the top: "Le père — Téléphone", "Frère ou sœur 2 — Date de naissance". */
+export function summaryLabel(field: string, t: (key: string) => string): string {
+  const parts = field.split('.');
+  const last = parts[parts.length - 1];
+  const label = parts.length > 1 && hasKey('ar', `field.${last}`) ? t(`field.${last}`) : '';
+  const section = parts[0] === 'siblings' && /^\d+$/.test(parts[1] ?? '')
+    ? `${t('parent.form.sibling')} ${Number(parts[1]) + 1}`
+    : SECTIONS[parts[0]] ? t(SECTIONS[parts[0]]) : '';
+  return [section, label].filter(Boolean).join(' — ') || field;
 }

@@ -1,38 +1,67 @@
 /**
- * Staff pages: sign-in, the requests of the user's scope (school, directorate, academy), a review
- * page with all data, the photo and the checks, the decision form (directors), and a request's
- * workflow history (supervisors). Every read of personal data is written to the audit log.
+ * Staff pages: sign-in, the queue of the user's scope (search, filters, saved views, sorting,
+ * counts, seats left, bulk approval), a review page with all data, the photo, the checks in words
+ * and the timeline, decisions (approve with derogation note / over-capacity confirmation, reject
+ * with reasons, request a correction), exports of the approved list (CSV, XLSX), the audit log
+ * (supervisors) and a request's workflow history. Every read of personal data, decision, export
+ * and correction request is written to the audit log with the client address.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { PRE_REGISTRATION_STATUSES } from '../../domain/types';
-import { normalizeForSearch } from '../../domain/names';
 import { validateDecision } from '../../domain/rejectionReasons';
-import { AuditLog, Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
+import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
+import { needsDerogation } from '../../workflows/preRegistration';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { readableHistory } from '../services/history';
-import { DecisionRefused, sendDecision } from '../services/preRegistrations';
-import { authenticate, canDecide, findInScope, scopeFilter, SignInThrottle } from '../services/staff';
+import { DecisionRefused, requestCorrection, sendDecision } from '../services/preRegistrations';
+import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope, SignInThrottle } from '../services/staff';
+import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
+import { approvedList, toCsv, toXlsx } from '../services/exports';
+import { listAudit, recordAudit } from '../services/audit';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
+const CORRECTION_MESSAGE_MAX = 1000;
+const BULK_MAX = 200;
 
-/** Writes one audit entry (who, what, which request). */
-export async function audit(em: EntityManager, user: StaffUser, action: string, reference: string | null, details: Record<string, unknown> = {}): Promise<void> {
-  em.create(AuditLog, { at: new Date(), actorId: user.id, actorRole: user.role, action, reference, details });
-  await em.flush();
+/**
+ * Writes one audit entry (who, what, which request). Kept for callers of the first version (the
+ * API); new code calls `recordAudit` with the client address.
+ */
+export async function audit(em: EntityManager, user: StaffUser, action: string, reference: string | null, details: Record<string, unknown> = {}, ip?: string): Promise<void> {
+  await recordAudit(em, { user, action, reference, details, ip });
 }
+
+/** The notifications engineer's service and partials, when present (web/services/notifications.ts, partials notificationStatus / exportStatus). */
+function notificationsModule(): { notificationsFor: (em: EntityManager, id: string) => Promise<unknown> } | null {
+  const partial = path.join(__dirname, '..', 'views', 'partials', 'notificationStatus.hbs');
+  const base = path.join(__dirname, '..', 'services', 'notifications');
+  if (!fs.existsSync(partial) || !(fs.existsSync(`${base}.ts`) || fs.existsSync(`${base}.js`))) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(base) as { notificationsFor?: (em: EntityManager, id: string) => Promise<unknown> };
+  return typeof mod.notificationsFor === 'function' ? { notificationsFor: mod.notificationsFor } : null;
+}
+const hasPartial = (name: string) => fs.existsSync(path.join(__dirname, '..', 'views', 'partials', `${name}.hbs`));
 
 export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
   const r = Router();
   const throttle = new SignInThrottle();
   const urlencoded = express.urlencoded({ extended: true, limit: '100kb' });
   const em = () => deps.orm.em.fork();
-
   const requireStaff = requireStaffMiddleware(deps.orm);
+  const notFound = (res: Response) => {
+    const t = translator(res.locals.lang);
+    res.status(404).render('error', { title: t('error.notFound.title'), message: t('error.notFound.body') });
+  };
+  const forbidden = (res: Response) => {
+    const t = translator(res.locals.lang);
+    res.status(403).render('error', { title: t('error.forbidden.title'), message: t('error.forbidden.body') });
+  };
 
   r.get('/login', csrf.withCsrf, (req, res) => {
     res.render('staff/login', { title: translator(res.locals.lang)('staff.login.title'), next: str(req.query.next) });
@@ -64,45 +93,140 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
 
   r.get('/', requireStaff, (_req, res) => res.redirect(303, '/staff/requests'));
 
+  // ---- the queue -------------------------------------------------------------------------------
   r.get('/requests', requireStaff, csrf.withCsrf, async (req, res) => {
     const user = (req as StaffRequest).staff;
     const lang = res.locals.lang;
+    const t = translator(lang);
     const db = em();
-    const status = str(req.query.status);
-    const q = str(req.query.q).trim();
-    const page = Math.max(1, Number.parseInt(str(req.query.page) || '1', 10) || 1);
-    const where: Record<string, unknown>[] = [scopeFilter(user) as Record<string, unknown>];
-    if ((PRE_REGISTRATION_STATUSES as readonly string[]).includes(status)) where.push({ status });
-    if (q) {
-      const tokens = normalizeForSearch(q).split(' ').filter(Boolean);
-      for (const tok of tokens) where.push({ searchText: { $like: `%${tok.replace(/[%_\\]/g, '\\$&')}%` } });
-    }
-    const [rows, total] = await db.findAndCount(PreRegistration, { $and: where }, {
-      populate: ['school'], orderBy: { submittedAt: 'desc' }, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE,
-    });
+    const codes = await schoolsInScope(db, user);
+    const result = await queuePage(db, user, {
+      q: str(req.query.q), status: str(req.query.status), check: str(req.query.check), view: str(req.query.view),
+      from: str(req.query.from), to: str(req.query.to), sort: str(req.query.sort), dir: str(req.query.dir),
+      page: Number.parseInt(str(req.query.page) || '1', 10) || 1, pageSize: PAGE_SIZE,
+    }, codes);
+    const query = result.query;
+    if (query.q) await recordAudit(db, { user, action: 'queue.search', ip: req.ip, details: { q: query.q, results: result.total } });
+    const link = (over: Record<string, string | number>) => {
+      const p = new URLSearchParams();
+      for (const [k, v] of Object.entries({ ...query, page: 1, ...over })) if (v !== '' && v !== undefined && !(k === 'page' && v === 1)) p.set(k, String(v));
+      const s = p.toString();
+      return `/staff/requests${s ? `?${s}` : ''}`;
+    };
+    const seats = codes && codes.length <= 20 ? await seatsLeft(db, codes) : [];
+    const decide = canDecide(user);
     res.render('staff/requests', {
-      title: translator(lang)('staff.requests.title'),
+      title: t('staff.requests.title'),
       scope: scopeLabel(user, lang),
-      q, status, total, page, hasNext: page * PAGE_SIZE < total, hasPrev: page > 1, nextPage: page + 1, prevPage: page - 1,
-      statuses: PRE_REGISTRATION_STATUSES.filter((s) => s !== 'draft').map((s) => ({ value: s, label: `status.${s}` })),
-      rows: rows.map((p) => ({
-        reference: p.reference, status: p.status, submittedAt: p.submittedAt,
+      query, total: result.total, page: result.page,
+      hasNext: result.page * result.pageSize < result.total, hasPrev: result.page > 1,
+      nextLink: link({ page: result.page + 1 }), prevLink: link({ page: result.page - 1 }),
+      statuses: QUEUE_STATUSES.map((s) => ({ value: s, label: `status.${s}` })),
+      checkOptions: CHECK_FILTERS.map((c) => ({ value: c, label: `staff.queue.check.${c}` })),
+      sortOptions: SORT_KEYS.map((c) => ({ value: c, label: `staff.queue.sort.${c}` })),
+      dirOptions: [{ value: 'desc', label: 'staff.queue.dir.desc' }, { value: 'asc', label: 'staff.queue.dir.asc' }],
+      viewLinks: SAVED_VIEWS.map((v) => ({ value: v, label: `staff.queue.view.${v}`, count: result.counts.view[v], href: link({ view: v, status: '', check: '' }), current: query.view === v })),
+      statusLinks: QUEUE_STATUSES.map((s) => ({ value: s, label: `status.${s}`, count: result.counts.status[s], href: link({ status: s, view: '' }), current: query.status === s })),
+      checkLinks: CHECK_FILTERS.map((c) => ({ value: c, label: `staff.queue.check.${c}`, count: result.counts.check[c], href: link({ check: c, view: '' }), current: query.check === c })),
+      allCount: result.counts.all, allLink: link({ status: '', check: '', view: '' }),
+      seats: seats.map((s) => ({ ...s, school: lang === 'ar' ? s.schoolNameAr : s.schoolNameFr, full: s.left <= 0 })),
+      canDecide: decide,
+      exportLinks: codes === null || codes.length > 0,
+      canReadAudit: canReadAudit(user),
+      rows: result.rows.map((p) => ({
+        ...p,
         childName: lang === 'ar' ? `${p.childFirstNameAr} ${p.childLastNameAr}` : `${p.childFirstNameLatin} ${p.childLastNameLatin}`,
-        birthDate: p.birthDate, school: lang === 'ar' ? p.school.nameAr : p.school.nameFr,
-        ageCheck: p.ageCheck, zoneCheck: p.zoneCheck, duplicateCheck: p.duplicateCheck, hijriCheck: p.hijriCheck,
+        school: lang === 'ar' ? p.schoolNameAr : p.schoolNameFr,
+        selectable: decide && p.status === 'underReview' && p.allChecksPass,
       })),
     });
   });
 
+  // ---- bulk approval ---------------------------------------------------------------------------
+  r.post('/requests/bulk-approve', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    const t = translator(res.locals.lang);
+    if (!canDecide(user)) { forbidden(res); return; }
+    const db = em();
+    const refs = [...new Set(([] as unknown[]).concat(req.body?.references ?? []).map(String).map((s) => s.trim()).filter(Boolean))].slice(0, BULK_MAX);
+    const approved: string[] = [];
+    const skipped: Array<{ reference: string; reason: string }> = [];
+    const seatsLeftBy = new Map<string, number | null>();
+    for (const reference of refs) {
+      const pr = await findInScope(db, user, reference);
+      if (!pr) { skipped.push({ reference, reason: 'notFound' }); continue; }
+      if (pr.status !== 'underReview') { skipped.push({ reference, reason: 'notUnderReview' }); continue; }
+      if (!allChecksPass(pr)) { skipped.push({ reference, reason: 'checksNotPassing' }); continue; }
+      const key = `${pr.school.code}|${pr.schoolYear}|${pr.level}`;
+      if (!seatsLeftBy.has(key)) seatsLeftBy.set(key, (await seatsFor(db, pr.school.code, pr.schoolYear, pr.level))?.left ?? null);
+      const left = seatsLeftBy.get(key);
+      if (left !== null && left !== undefined && left <= 0) { skipped.push({ reference, reason: 'noSeatsLeft' }); continue; }
+      try {
+        await sendDecision(deps.temporal, pr.reference, { decision: 'approve', decidedBy: user.id });
+        approved.push(pr.reference);
+        if (left !== null && left !== undefined) seatsLeftBy.set(key, left - 1);
+        await recordAudit(db, { user, action: 'decision.submitted', reference: pr.reference, ip: req.ip, details: { decision: 'approve', bulk: true } });
+      } catch (err) {
+        if (!(err instanceof DecisionRefused)) throw err;
+        skipped.push({ reference, reason: err.code });
+      }
+    }
+    await recordAudit(db, { user, action: 'decision.bulkApprove', ip: req.ip, details: { approved, skipped, schoolCode: user.school?.code ?? null } });
+    res.render('staff/bulk', {
+      title: t('staff.bulk.title'),
+      approved, approvedCount: approved.length, skippedCount: skipped.length,
+      skipped: skipped.map((s) => ({ ...s, label: t(`staff.bulk.skip.${s.reason}`) })),
+      empty: refs.length === 0,
+    });
+  });
+
+  // ---- exports ---------------------------------------------------------------------------------
+  r.get('/exports/approved.:format', requireStaff, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    const format = str(req.params.format);
+    if (format !== 'csv' && format !== 'xlsx') { notFound(res); return; }
+    const db = em();
+    let codes = await schoolsInScope(db, user);
+    const wanted = str(req.query.school).trim();
+    if (wanted) {
+      if (codes && !codes.includes(wanted)) { notFound(res); return; }
+      const exists = await db.getConnection().execute<Array<{ code: string }>>('select code from school where code = ?', [wanted]);
+      if (!exists.length) { notFound(res); return; }
+      codes = [wanted];
+    }
+    if (!codes) { res.status(400).render('error', { title: translator(res.locals.lang)('staff.export.schoolRequired'), message: translator(res.locals.lang)('staff.export.schoolRequired') }); return; }
+    const year = str(req.query.schoolYear).trim();
+    const rows = await approvedList(db, codes, /^\d{4}-\d{4}$/.test(year) ? year : undefined);
+    await recordAudit(db, { user, action: `export.${format}`, ip: req.ip, details: { schoolCodes: codes, schoolYear: year || 'current', count: rows.length } });
+    const name = `tasjil-approved-${codes.length === 1 ? codes[0] : (user.school?.code ?? 'scope')}.${format}`;
+    res.set({ 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'private, no-store' });
+    if (format === 'csv') res.type('text/csv; charset=utf-8').send(toCsv(rows));
+    else res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await toXlsx(rows));
+  });
+
+  // ---- audit log (supervisors) -----------------------------------------------------------------
+  r.get('/audit', requireStaff, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    if (!canReadAudit(user)) { forbidden(res); return; }
+    const t = translator(res.locals.lang);
+    const page = Math.max(1, Number.parseInt(str(req.query.page) || '1', 10) || 1);
+    const reference = str(req.query.reference).trim();
+    const action = str(req.query.action).trim();
+    const { rows, total } = await listAudit(em(), user, { page, pageSize: PAGE_SIZE, reference: reference || undefined, action: action || undefined });
+    const qs = (p: number) => `?${new URLSearchParams({ reference, action, page: String(p) })}`;
+    res.render('supervisor/audit', {
+      title: t('staff.audit.title'), scope: scopeLabel(user, res.locals.lang), total, reference, action,
+      rows: rows.map((x) => ({ ...x, detailsJson: JSON.stringify(x.details) })),
+      hasPrev: page > 1, hasNext: page * PAGE_SIZE < total, prevLink: qs(page - 1), nextLink: qs(page + 1),
+    });
+  });
+
+  // ---- one request -----------------------------------------------------------------------------
   const loadForReview = async (req: Request, res: Response) => {
     const user = (req as StaffRequest).staff;
     const db = em();
-    const pr = await findInScope(db, user, str(req.params.reference), ['school', 'commune', 'residenceZone']);
-    if (!pr) {
-      const t = translator(res.locals.lang);
-      res.status(404).render('error', { title: t('error.notFound.title'), message: t('error.notFound.body') });
-      return null;
-    }
+    const pr = await findInScope(db, user, str(req.params.reference).trim().toUpperCase(), ['school', 'commune', 'residenceZone']);
+    if (!pr) { notFound(res); return null; }
     return { user, db, pr };
   };
 
@@ -110,8 +234,8 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     const loaded = await loadForReview(req, res);
     if (!loaded) return;
     const { user, db, pr } = loaded;
-    await audit(db, user, 'preRegistration.view', pr.reference);
-    await renderReview(req, res, db, user, pr);
+    await recordAudit(db, { user, action: 'preRegistration.view', reference: pr.reference, ip: req.ip });
+    await renderReview(deps, req, res, db, user, pr);
   });
 
   r.post('/requests/:reference/decision', requireStaff, urlencoded, csrf.protect, async (req, res) => {
@@ -119,35 +243,82 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     if (!loaded) return;
     const { user, db, pr } = loaded;
     const t = translator(res.locals.lang);
-    if (!canDecide(user)) { res.status(403).render('error', { title: t('error.forbidden.title'), message: t('error.forbidden.body') }); return; }
+    if (!canDecide(user)) { forbidden(res); return; }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reasons = ([] as unknown[]).concat(body.reasons ?? []).map(String);
+    const note = str(body.note);
+    const form = { decision: body.decision, reasons, note };
     const decisionInput = body.decision === 'approve'
-      ? { decision: 'approve', note: str(body.note), decidedBy: user.id }
-      : { decision: str(body.decision), reasons, note: str(body.note), decidedBy: user.id };
+      ? { decision: 'approve', note, decidedBy: user.id }
+      : { decision: str(body.decision), reasons, note, decidedBy: user.id };
     const checked = validateDecision(decisionInput);
     if (!checked.ok) {
       res.status(400);
-      await renderReview(req, res, db, user, pr, { decisionError: t(`decision.${checked.error}`), form: { decision: body.decision, reasons, note: str(body.note) } });
+      await renderReview(deps, req, res, db, user, pr, { decisionError: t(`decision.${checked.error}`), form });
       return;
+    }
+    let overCapacity = false;
+    if (checked.value.decision === 'approve') {
+      if (needsDerogation(checksSummaryOf(pr)) && !checked.value.note) {
+        res.status(400);
+        await renderReview(deps, req, res, db, user, pr, { decisionError: t('decision.refused.derogationNoteRequired'), form });
+        return;
+      }
+      const seats = await seatsFor(db, pr.school.code, pr.schoolYear, pr.level);
+      overCapacity = Boolean(seats && seats.left <= 0);
+      if (overCapacity && str(body.confirmOverCapacity) !== '1') {
+        await renderReview(deps, req, res, db, user, pr, { confirmOverCapacity: { seats: seats!.seats, taken: seats!.taken }, form });
+        return;
+      }
     }
     try {
       await sendDecision(deps.temporal, pr.reference, checked.value);
     } catch (err) {
       if (!(err instanceof DecisionRefused)) throw err;
+      await recordAudit(db, { user, action: 'decision.refused', reference: pr.reference, ip: req.ip, details: { code: err.code } });
       res.status(409);
-      await renderReview(req, res, db, user, pr, { decisionError: t(`decision.refused.${err.code}`) });
+      const fresh = await em().findOneOrFail(PreRegistration, { id: pr.id }, { populate: ['school', 'commune', 'residenceZone'] });
+      await renderReview(deps, req, res, db, user, fresh, { decisionError: t(`decision.refused.${err.code}`), refusal: err.code });
       return;
     }
+    await recordAudit(db, {
+      user, action: 'decision.submitted', reference: pr.reference, ip: req.ip,
+      details: { decision: checked.value.decision, reasons: checked.value.decision === 'reject' ? checked.value.reasons : [], noted: Boolean(checked.value.note), overCapacity },
+    });
     res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?decided=1`);
+  });
+
+  r.post('/requests/:reference/correction', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+    const loaded = await loadForReview(req, res);
+    if (!loaded) return;
+    const { user, db, pr } = loaded;
+    const t = translator(res.locals.lang);
+    if (!canDecide(user)) { forbidden(res); return; }
+    const message = str(req.body?.message).trim();
+    if (!message || message.length > CORRECTION_MESSAGE_MAX) {
+      res.status(400);
+      await renderReview(deps, req, res, db, user, pr, { correctionError: t('staff.correction.messageRequired'), correctionMessage: message });
+      return;
+    }
+    try {
+      await requestCorrection({ em: db, temporal: deps.temporal }, pr.reference, message, user.id);
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      res.status(409);
+      await renderReview(deps, req, res, db, user, pr, { correctionError: t(`decision.refused.${err.code}`), correctionMessage: message });
+      return;
+    }
+    await recordAudit(db, { user, action: 'correction.requested', reference: pr.reference, ip: req.ip, details: { length: message.length } });
+    res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?correctionRequested=1`);
   });
 
   r.get('/requests/:reference/photo', requireStaff, async (req, res) => {
     const loaded = await loadForReview(req, res);
     if (!loaded) return;
-    const { db, pr } = loaded;
+    const { user, db, pr } = loaded;
     const photo = pr.photoKey ? await db.findOne(Photo, { key: pr.photoKey }, { populate: ['bytes'] }) : null;
     if (!photo) { res.status(404).end(); return; }
+    await recordAudit(db, { user, action: 'preRegistration.photo', reference: pr.reference, ip: req.ip });
     res.set({ 'Content-Type': photo.contentType, 'Cache-Control': 'private, no-store' }).send(photo.bytes);
   });
 
@@ -156,7 +327,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     if (!loaded) return;
     const { user, db, pr } = loaded;
     const t = translator(res.locals.lang);
-    await audit(db, user, 'preRegistration.history', pr.reference);
+    await recordAudit(db, { user, action: 'preRegistration.history', reference: pr.reference, ip: req.ip });
     let rows: ReturnType<typeof readableHistory> = [];
     let unavailable = false;
     try {
@@ -179,21 +350,40 @@ function scopeLabel(user: StaffUser, lang: string): string {
   return user.role === 'director' ? n(user.school) : user.role === 'provincialSupervisor' ? n(user.directorate) : user.role === 'academySupervisor' ? n(user.academy) : '';
 }
 
-async function renderReview(
-  req: Request, res: Response, db: EntityManager, user: StaffUser, pr: PreRegistration,
-  extra: { decisionError?: string; form?: Record<string, unknown> } = {},
-): Promise<void> {
+interface ReviewExtra {
+  decisionError?: string;
+  refusal?: string;
+  form?: Record<string, unknown>;
+  confirmOverCapacity?: { seats: number; taken: number };
+  correctionError?: string;
+  correctionMessage?: string;
+}
+
+async function renderReview(deps: WebDeps, req: Request, res: Response, db: EntityManager, user: StaffUser, pr: PreRegistration, extra: ReviewExtra = {}): Promise<void> {
   const lang = res.locals.lang;
   const t = translator(lang);
   const events = await db.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
   const reasons = await db.find(RejectionReason, { active: true }, { orderBy: { sortOrder: 'asc' } });
   const chosen = new Set(((extra.form?.reasons as string[]) ?? pr.rejectionReasons));
+  const summary = checksSummaryOf(pr);
+  const seats = await seatsFor(db, pr.school.code, pr.schoolYear, pr.level);
+  const notifications = notificationsModule();
+  const checks = pr.checks;
   res.render('director/review', {
     title: `${t('director.review.title')} ${pr.reference}`,
-    pr, decided: req.query.decided === '1',
+    pr, decided: req.query.decided === '1', correctionSent: req.query.correctionRequested === '1',
     canDecide: canDecide(user) && pr.status === 'underReview',
     canSeeHistory: true,
-    checks: pr.checks,
+    checks,
+    allChecksPass: allChecksPass(pr),
+    derogationRequired: needsDerogation(summary),
+    ageExplain: checks ? t(`staff.review.age.${checks.age.result}`, {
+      years: checks.age.years, months: checks.age.months, referenceDate: checks.age.referenceDate,
+      limit: checks.age.rule.eligibleBornOnOrBefore, toleranceFrom: checks.age.rule.toleranceBornFrom ?? '', toleranceTo: checks.age.rule.toleranceBornTo ?? '',
+    }) : '',
+    zoneExplain: checks ? t(`staff.review.zone.${checks.zone.result}`, { zone: checks.zone.residenceZoneCode, schoolZones: checks.zone.schoolZoneCodes.join('، ') }) : '',
+    duplicateExplain: checks ? t(`staff.review.duplicate.${checks.duplicate.result}`, { count: checks.duplicate.candidates.length }) : '',
+    seats, seatsFull: Boolean(seats && seats.left <= 0),
     schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
     zoneName: lang === 'ar' ? pr.residenceZone.nameAr : pr.residenceZone.nameFr,
     communeName: lang === 'ar' ? pr.commune.nameAr : pr.commune.nameFr,
@@ -201,11 +391,21 @@ async function renderReview(
     decidedReasons: reasons.filter((x) => pr.rejectionReasons.includes(x.code)).map((x) => (lang === 'ar' ? x.textAr : x.textFr)),
     events: events.map((e) => ({ at: e.at, label: e.type === 'status' ? `timeline.status.${e.status}` : e.type === 'notification' ? `timeline.notification.${String((e.details as { channel?: string }).channel)}` : `timeline.${e.type}` })),
     decisionError: extra.decisionError,
+    refusal: extra.refusal,
+    confirmOverCapacity: extra.confirmOverCapacity,
+    confirmReasons: ((extra.form?.reasons as string[]) ?? []),
+    confirmDecision: str(extra.form?.decision),
     noteValue: str(extra.form?.note),
+    correctionError: extra.correctionError,
+    correctionMessage: extra.correctionMessage ?? '',
+    notificationsEnabled: Boolean(notifications),
+    notifications: notifications ? await notifications.notificationsFor(db, pr.id) : null,
+    exportStatusEnabled: hasPartial('exportStatus'),
     people: [
       { key: 'father', data: pr.father, isGuardian: pr.guardianRole === 'father' },
       { key: 'mother', data: pr.mother, isGuardian: pr.guardianRole === 'mother' },
       ...(pr.tutor ? [{ key: 'tutor', data: pr.tutor, isGuardian: true }] : []),
     ],
   });
+  void deps;
 }

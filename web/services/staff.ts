@@ -5,6 +5,7 @@
  */
 import argon2 from 'argon2';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import type { AutomaticChecksSummary } from '../../domain/types';
 import { PreRegistration, StaffUser } from '../../entities';
 
 /** Verifies a username and password; returns the active user or null (argon2id, constant-time). */
@@ -62,4 +63,20 @@ export class SignInThrottle {
   reset(key: string): void {
     this.failures.delete(key);
   }
+}
+
+/** The four check results of a request (null while the checks have not run). */
+export function checksSummaryOf(pr: Pick<PreRegistration, 'ageCheck' | 'zoneCheck' | 'duplicateCheck' | 'hijriCheck'>): AutomaticChecksSummary | null {
+  if (!pr.ageCheck || !pr.zoneCheck || !pr.duplicateCheck || !pr.hijriCheck) return null;
+  return { age: pr.ageCheck, zone: pr.zoneCheck, duplicate: pr.duplicateCheck, hijriConsistency: pr.hijriCheck };
+}
+
+/** True when every automatic check passes: eligible age, in zone, no duplicate, consistent Hijri date (the "ready to approve" rule). */
+export function allChecksPass(pr: Pick<PreRegistration, 'ageCheck' | 'zoneCheck' | 'duplicateCheck' | 'hijriCheck'>): boolean {
+  return pr.ageCheck === 'eligible' && pr.zoneCheck === 'inZone' && pr.duplicateCheck === 'none' && pr.hijriCheck === 'consistent';
+}
+
+/** Whether the user may read the audit log (supervisors and administrators). */
+export function canReadAudit(user: StaffUser): boolean {
+  return user.role === 'provincialSupervisor' || user.role === 'academySupervisor' || user.role === 'administrator';
 }

@@ -1,0 +1,168 @@
+/**
+ * notifyParent against the real SMTP and SMS sandboxes and PostgreSQL, called directly (no
+ * workflow): exactly once per (request, event, occurrence, channel), the pending row written
+ * before sending, permanent failures recorded per channel while the other channel still goes out,
+ * transient failures thrown for Temporal to retry, and what staff see (notificationsFor).
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { createNotificationActivities } from '../activities/notifications';
+import { createMailer, EmailUnavailableError, type Mailer } from '../activities/email';
+import { createSmsSender } from '../activities/sms';
+import { renderNotification, smsSegments } from '../activities/templates';
+import { Notification, PreRegistration, PreRegistrationEvent } from '../entities';
+import type { TasjilTemporal } from '../temporal/client';
+import { submitPreRegistration } from '../web/services/preRegistrations';
+import { notificationsFor } from '../web/services/notifications';
+import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+
+let t: TestApp;
+let photo: Buffer;
+let school: Awaited<ReturnType<typeof demoSchool>>;
+let mailer: Mailer;
+
+beforeAll(async () => {
+  t = await startTestApp({ web: false, withWorker: false });
+  photo = await testPhoto();
+  school = await demoSchool(t);
+  mailer = createMailer(t.config);
+});
+afterAll(async () => {
+  mailer?.close();
+  await t?.stop();
+});
+
+interface OutboxRow { channel: string; recipient: string; subject: string | null; body: string }
+const outbox = (recipient: string) => t.orm.em.fork().getConnection().execute<OutboxRow[]>(
+  'select channel, recipient, subject, body from dev_outbox_message where recipient = ? order by id', [recipient],
+);
+
+/** Stores a request without starting its workflow (the activity is called directly). */
+async function storeRequest(opts: { email?: string; language?: 'ar' | 'fr' } = {}) {
+  const phone = `06${String(randomInt(10_000_000, 99_999_999))}`;
+  const email = opts.email ?? `notif-${randomUUID().slice(0, 8)}@example.ma`;
+  const base = validSubmission(school);
+  const body = {
+    ...base,
+    language: opts.language ?? 'ar',
+    civilStatus: { ...base.civilStatus, birthCertificateNumber: `NT-${randomUUID().slice(0, 12)}` },
+    father: { ...base.father, phone, email },
+  };
+  const noStart = { ...t.temporal, start: async () => ({ workflowId: 'none', started: false }) } as TasjilTemporal;
+  const r = await submitPreRegistration({ em: t.orm.em.fork(), temporal: noStart }, body, photo, randomUUID());
+  if (!r.ok) throw new Error(`submission refused: ${JSON.stringify(r.errors)}`);
+  return { reference: r.reference, email, phone: `+212${phone.slice(1)}` };
+}
+
+const activity = (m: Mailer = mailer) =>
+  createNotificationActivities({ orm: t.orm, config: t.config, mailer: m, sms: createSmsSender(t.config) }).notifyParent;
+
+const rowsOf = async (reference: string) => {
+  const em = t.orm.em.fork();
+  const pr = await em.findOneOrFail(PreRegistration, { reference });
+  return { pr, rows: await em.find(Notification, { preRegistration: pr }, { orderBy: { id: 'asc' } }) };
+};
+
+test('sends email and SMS once; a retried activity sends nothing again; ids and segments stored', async () => {
+  const { reference, email, phone } = await storeRequest();
+  const notify = activity();
+  await expect(notify(reference, 'received', 0)).resolves.toEqual({ email: 'sent', sms: 'sent' });
+  await expect(notify(reference, 'received', 0)).resolves.toEqual({ email: 'sent', sms: 'sent' });
+  expect(await outbox(email)).toHaveLength(1);
+  const sms = await outbox(phone);
+  expect(sms).toHaveLength(1);
+
+  const { pr, rows } = await rowsOf(reference);
+  expect(rows.map((r) => [r.event, r.occurrence, r.channel, r.status, r.attempts])).toEqual([
+    ['received', 0, 'email', 'sent', 1],
+    ['received', 0, 'sms', 'sent', 1],
+  ]);
+  expect(rows[0].idempotencyKey).toBe(`${pr.id}:received:0:email`);
+  expect(rows[0].recipient).toBe(email);
+  expect(rows[0].providerMessageId).toMatch(/^<.+@.+>$/);
+  expect(rows[1].providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
+  expect(rows[1].segments).toBe(smsSegments(sms[0].body).segments);
+  expect(rows[1].sentAt).toBeInstanceOf(Date);
+});
+
+test('each occurrence of a repeated event is its own notification, with the director message', async () => {
+  const { reference, email } = await storeRequest({ language: 'fr' });
+  const em = t.orm.em.fork();
+  const pr = await em.findOneOrFail(PreRegistration, { reference }, { populate: ['school'] });
+  pr.correctionMessage = "Merci de corriger le numéro de l'acte de naissance.";
+  await em.flush();
+  const notify = activity();
+  await notify(reference, 'correctionRequested', 1);
+  await notify(reference, 'correctionRequested', 2);
+  await notify(reference, 'correctionRequested', 2);
+  const mails = await outbox(email);
+  expect(mails).toHaveLength(2);
+  const expected = renderNotification('correctionRequested', 'fr', {
+    reference, childFirstName: pr.childFirstNameLatin, schoolName: pr.school.nameFr,
+    correctionMessage: pr.correctionMessage, statusUrl: `${t.config.publicBaseUrl}/pre-registrations/${reference}?lang=fr`,
+  });
+  expect(mails[0].subject).toBe(expected.subject);
+  expect(mails[0].body).toContain("Merci de corriger le numéro de l'acte de naissance.");
+  const events = await em.find(PreRegistrationEvent, { preRegistration: pr, type: 'notification' }, { orderBy: { id: 'asc' } });
+  expect(events.map((e) => e.eventKey)).toEqual([
+    'notification:correctionRequested:1:email', 'notification:correctionRequested:1:sms',
+    'notification:correctionRequested:2:email', 'notification:correctionRequested:2:sms',
+  ]);
+});
+
+test('an invalid address fails for good (recorded, in the timeline), the SMS still goes out, no resend', async () => {
+  const { reference, email, phone } = await storeRequest({ email: `nobody-${randomUUID().slice(0, 8)}@example.invalid` });
+  const notify = activity();
+  await expect(notify(reference, 'received', 0)).resolves.toEqual({ email: 'failed', sms: 'sent' });
+  await expect(notify(reference, 'received', 0)).resolves.toEqual({ email: 'failed', sms: 'sent' });
+  expect(await outbox(email)).toHaveLength(0);
+  expect(await outbox(phone)).toHaveLength(1);
+  const { pr, rows } = await rowsOf(reference);
+  expect(rows[0]).toMatchObject({ channel: 'email', status: 'failed', attempts: 1 });
+  expect(rows[0].error).toMatch(/SMTP 550/);
+  expect(rows[0].error).not.toContain(email);
+  const ev = await t.orm.em.fork().findOneOrFail(PreRegistrationEvent, { preRegistration: pr, eventKey: 'notification:received:email' });
+  expect(ev.details).toMatchObject({ status: 'failed', channel: 'email' });
+  const views = await notificationsFor(t.orm.em.fork(), pr.id);
+  expect(views.map((v) => [v.channel, v.status])).toEqual([['email', 'failed'], ['sms', 'sent']]);
+  expect(views[0].error).toMatch(/recipient/);
+});
+
+test('an invalid number fails for good (Twilio 21211), the email still goes out', async () => {
+  const { reference, email } = await storeRequest();
+  const em = t.orm.em.fork();
+  await em.getConnection().execute(`update pre_registration set contact_phone = '+15005550001' where reference = ?`, [reference]);
+  await expect(activity()(reference, 'received', 0)).resolves.toEqual({ email: 'sent', sms: 'failed' });
+  expect(await outbox(email)).toHaveLength(1);
+  const { rows } = await rowsOf(reference);
+  expect(rows[1]).toMatchObject({ channel: 'sms', status: 'failed' });
+  expect(rows[1].error).toMatch(/21211/);
+  expect(rows[1].error).not.toContain('15005550001');
+});
+
+test('a transient failure is thrown after the other channel was sent; the retry sends only the missing one', async () => {
+  const { reference, email, phone } = await storeRequest();
+  let failures = 1;
+  const flaky: Mailer = {
+    async send(msg) {
+      if (failures > 0) { failures -= 1; throw new EmailUnavailableError('SMTP server unavailable (ECONNREFUSED)', { code: 'ECONNREFUSED' }); }
+      return mailer.send(msg);
+    },
+    close() {},
+  };
+  const notify = activity(flaky);
+  await expect(notify(reference, 'received', 0)).rejects.toBeInstanceOf(EmailUnavailableError);
+  let { rows } = await rowsOf(reference);
+  expect(rows.map((r) => [r.channel, r.status])).toEqual([['email', 'pending'], ['sms', 'sent']]);
+  await expect(notify(reference, 'received', 0)).resolves.toEqual({ email: 'sent', sms: 'sent' });
+  expect(await outbox(email)).toHaveLength(1);
+  expect(await outbox(phone)).toHaveLength(1);
+  ({ rows } = await rowsOf(reference));
+  expect(rows.map((r) => [r.channel, r.status, r.attempts])).toEqual([['email', 'sent', 2], ['sms', 'sent', 1]]);
+});
+
+test('no address and no mobile: both channels skipped, nothing recorded', async () => {
+  const { reference } = await storeRequest();
+  await t.orm.em.fork().getConnection().execute(`update pre_registration set contact_email = '', contact_phone_is_mobile = false where reference = ?`, [reference]);
+  await expect(activity()(reference, 'received', 0)).resolves.toEqual({ email: 'skipped', sms: 'skipped' });
+  expect((await rowsOf(reference)).rows).toHaveLength(0);
+});
