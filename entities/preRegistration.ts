@@ -69,6 +69,10 @@ export class PreRegistration {
   correctionMessage?: string | null;
   /** Why Massar refused the export (status `exportFailed`). */
   exportError?: string | null;
+  /** When the directorate's supervisor was alerted that no decision came in time. */
+  escalatedAt?: Date | null;
+  /** When personal data was erased (retention, law 09-08). */
+  anonymizedAt?: Date | null;
   workflowId!: string;
   submittedAt!: Date;
   updatedAt!: Date;
@@ -127,6 +131,8 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     massarCode: { type: 'string', length: 10, nullable: true, unique: true },
     correctionMessage: { type: 'text', nullable: true },
     exportError: { type: 'text', nullable: true },
+    escalatedAt: { type: 'datetime', nullable: true },
+    anonymizedAt: { type: 'datetime', nullable: true },
     workflowId: { type: 'string', length: 64 },
     submittedAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },

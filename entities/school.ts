@@ -47,6 +47,12 @@ export class SchoolYear {
   campaignOpensOn!: string;
   campaignClosesOn!: string;
   isCurrent!: boolean;
+  /** Days without a decision before the director is reminded. */
+  decisionReminderDays!: number;
+  /** Days without a decision before the directorate's supervisor is alerted. */
+  escalationDays!: number;
+  /** Days after which rejected and withdrawn requests are anonymised (law 09-08). */
+  anonymizeAfterDays!: number;
 }
 export const SchoolYearSchema = new EntitySchema<SchoolYear>({
   class: SchoolYear,
@@ -57,6 +63,9 @@ export const SchoolYearSchema = new EntitySchema<SchoolYear>({
     campaignOpensOn: { type: 'date' },
     campaignClosesOn: { type: 'date' },
     isCurrent: { type: 'boolean', default: false },
+    decisionReminderDays: { type: 'integer', default: 7 },
+    escalationDays: { type: 'integer', default: 14 },
+    anonymizeAfterDays: { type: 'integer', default: 365 },
   },
 });
 

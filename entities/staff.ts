@@ -12,6 +12,8 @@ export class StaffUser {
   username!: string;
   passwordHash!: string;
   displayName!: string;
+  /** Work address for reminders and escalations. */
+  email?: string | null;
   role!: StaffRole;
   school?: School | null;
   directorate?: ProvincialDirectorate | null;
@@ -28,6 +30,7 @@ export const StaffUserSchema = new EntitySchema<StaffUser>({
     username: { type: 'string', length: 64, unique: true },
     passwordHash: { type: 'string', length: 255 },
     displayName: { type: 'string', length: 120 },
+    email: { type: 'string', length: 254, nullable: true },
     role: { type: 'string', length: 24 },
     school: { kind: 'm:1', entity: () => School, nullable: true },
     directorate: { kind: 'm:1', entity: () => ProvincialDirectorate, nullable: true },

@@ -5,6 +5,9 @@
  * transient failures thrown for Temporal to retry, and what staff see (notificationsFor).
  */
 import { randomInt, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
 import { createNotificationActivities } from '../activities/notifications';
 import { createMailer, EmailUnavailableError, type Mailer } from '../activities/email';
 import { createSmsSender } from '../activities/sms';
@@ -13,6 +16,7 @@ import { Notification, PreRegistration, PreRegistrationEvent } from '../entities
 import type { TasjilTemporal } from '../temporal/client';
 import { submitPreRegistration } from '../web/services/preRegistrations';
 import { notificationsFor } from '../web/services/notifications';
+import { helpers } from '../web/views/helpers';
 import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 
 let t: TestApp;
@@ -165,4 +169,54 @@ test('no address and no mobile: both channels skipped, nothing recorded', async 
   await t.orm.em.fork().getConnection().execute(`update pre_registration set contact_email = '', contact_phone_is_mobile = false where reference = ?`, [reference]);
   await expect(activity()(reference, 'received', 0)).resolves.toEqual({ email: 'skipped', sms: 'skipped' });
   expect((await rowsOf(reference)).rows).toHaveLength(0);
+});
+
+describe('staff views: notification and export status, reconciliation page', () => {
+  // Rendered with the app's helpers and catalogue, as express-handlebars does (body only, no layout).
+  const views = path.join(__dirname, '..', 'web', 'views');
+  const hb = Handlebars.create();
+  hb.registerHelper(helpers);
+  for (const name of ['notificationStatus', 'exportStatus']) hb.registerPartial(name, fs.readFileSync(path.join(views, 'partials', `${name}.hbs`), 'utf8'));
+  const render = (source: string, context: Record<string, unknown>) => hb.compile(source)(context);
+
+  test('notificationStatus lists each notification, a permanent failure with its reason, in both languages', async () => {
+    const { reference } = await storeRequest({ email: `bad-${randomUUID().slice(0, 8)}@example.invalid` });
+    await activity()(reference, 'received', 0);
+    const { pr } = await rowsOf(reference);
+    const notifications = await notificationsFor(t.orm.em.fork(), pr.id);
+    const fr = render('{{> notificationStatus notifications=notifications}}', { lang: 'fr', notifications });
+    expect(fr).toContain('Notifications des parents');
+    expect(fr).toContain('Demande reçue');
+    expect(fr).toContain('Échec définitif (adresse ou numéro invalide)');
+    expect(fr).toMatch(/SMTP 550/);
+    expect(fr).toContain('Envoyée');
+    const ar = render('{{> notificationStatus notifications=notifications}}', { lang: 'ar', notifications });
+    expect(ar).toContain('إشعارات أولياء الأمور');
+    expect(ar).toContain('فشل');
+    expect(render('{{> notificationStatus notifications=notifications}}', { lang: 'fr', notifications: [] })).toContain('Aucune notification');
+  });
+
+  test('exportStatus: code, refusal with reason and retry form, pending', () => {
+    const failed = render('{{> exportStatus pr=pr}}', { lang: 'fr', csrfToken: 'tok', pr: { reference: 'P27-AAAAA-BBBBB', status: 'exportFailed', exportError: 'Massar refused the request (HTTP 400)' } });
+    expect(failed).toContain('Massar a refusé l&#x27;export.');
+    expect(failed).toContain('Massar refused the request (HTTP 400)');
+    expect(failed).toContain('action="/staff/reconciliation/P27-AAAAA-BBBBB/retry-export"');
+    expect(failed).toContain('name="_csrf" value="tok"');
+    expect(render('{{> exportStatus pr=pr}}', { lang: 'ar', pr: { status: 'registered', massarCode: 'G123456789' } })).toContain('<bdi dir="ltr">G123456789</bdi>');
+    expect(render('{{> exportStatus pr=pr}}', { lang: 'fr', pr: { status: 'approved' } })).toContain('Export en cours');
+  });
+
+  test('reconciliation page: age, reason and a retry button for refused exports only', () => {
+    const page = render(fs.readFileSync(path.join(views, 'reconciliation', 'index.hbs'), 'utf8'), {
+      lang: 'fr', csrfToken: 'tok', failedCount: 1, rows: [
+        { reference: 'P27-AAAAA-BBBBB', status: 'exportFailed', childName: 'Amina X', school: 'École A', decidedAt: new Date(), ageDays: 2, ageHours: 5, exportError: 'HTTP 400: invalid' },
+        { reference: 'P27-CCCCC-DDDDD', status: 'approved', childName: 'Omar Y', school: 'École A', decidedAt: new Date(), ageDays: 0, ageHours: 1, exportError: null },
+      ],
+    });
+    expect(page).toContain('Rapprochement avec Massar');
+    expect(page).toContain('2 j 5 h');
+    expect(page).toContain('HTTP 400: invalid');
+    expect(page).toContain('Export en cours, relancé automatiquement');
+    expect(page.match(/retry-export/g)).toHaveLength(1);
+  });
 });

@@ -146,10 +146,10 @@ export async function seedDemoAccounts(em: EntityManager, schoolCodes: string[])
   const upserts = await upsertRows(
     em,
     'staff_user',
-    ['id', 'username', 'password_hash', 'display_name', 'role', 'school_code', 'directorate_code', 'academy_code', 'active', 'created_at'],
-    specs.map((s): SqlValue[] => [randomUUID(), s.username, hashOf(s.username), s.displayName, s.role, s.schoolCode, s.directorateCode, s.academyCode, true, now]),
+    ['id', 'username', 'password_hash', 'display_name', 'email', 'role', 'school_code', 'directorate_code', 'academy_code', 'active', 'created_at'],
+    specs.map((s): SqlValue[] => [randomUUID(), s.username, hashOf(s.username), s.displayName, `${s.username.toLowerCase()}@demo.tasjil.test`, s.role, s.schoolCode, s.directorateCode, s.academyCode, true, now]),
     ['username'],
-    ['password_hash', 'display_name', 'role', 'school_code', 'directorate_code', 'academy_code', 'active'],
+    ['password_hash', 'display_name', 'email', 'role', 'school_code', 'directorate_code', 'academy_code', 'active'],
   );
   return {
     accounts: specs.map((s) => ({ role: s.role, username: s.username, password: DEMO_PASSWORD, scope: s.scope })),

@@ -22,6 +22,9 @@ const schoolYearsFile = z.object({
         campaignOpensOn: isoDate,
         campaignClosesOn: isoDate,
         isCurrent: z.boolean(),
+        decisionReminderDays: z.number().int().positive(),
+        escalationDays: z.number().int().positive(),
+        anonymizeAfterDays: z.number().int().positive(),
       }),
     )
     .min(1),
@@ -65,8 +68,8 @@ export async function seedSchoolYears(em: EntityManager): Promise<SchoolYearsSee
   const schoolYears = await upsertRows(
     em,
     'school_year',
-    ['code', 'start_date', 'campaign_opens_on', 'campaign_closes_on', 'is_current'],
-    years.map((y) => [y.code, y.startDate, y.campaignOpensOn, y.campaignClosesOn, y.isCurrent]),
+    ['code', 'start_date', 'campaign_opens_on', 'campaign_closes_on', 'is_current', 'decision_reminder_days', 'escalation_days', 'anonymize_after_days'],
+    years.map((y) => [y.code, y.startDate, y.campaignOpensOn, y.campaignClosesOn, y.isCurrent, y.decisionReminderDays, y.escalationDays, y.anonymizeAfterDays]),
     ['code'],
   );
   const current = years.find((y) => y.isCurrent)!.code;
