@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import path from 'node:path';
 
+/** Development-only payload key (public: it protects nothing outside a developer's machine). */
+const DEV_CODEC_KEY_ID = 'dev-2026';
+const DEV_CODEC_KEY = Buffer.from('tasjil-development-codec-key-32b').toString('base64');
+
 /**
  * The only reader of `process.env`. Validated once with zod and passed down.
  * Every variable has a development default so a fresh clone runs with no set-up.
@@ -16,6 +20,10 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('pre-registration'),
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  /** Payload encryption keys `id:base64(32 bytes)`, comma-separated; the default is a development key, refused in production. */
+  TEMPORAL_CODEC_KEYS: z.string().default(`${DEV_CODEC_KEY_ID}:${DEV_CODEC_KEY}`),
+  /** Identifier of the key that encrypts new payloads. */
+  TEMPORAL_CODEC_KEY_ID: z.string().default(DEV_CODEC_KEY_ID),
   MASSAR_BASE_URL: z.string().url().default('http://127.0.0.1:3010'),
   MASSAR_CLIENT_ID: z.string().default('tasjil-dev'),
   MASSAR_CLIENT_SECRET: z.string().default('tasjil-dev-secret'),
@@ -55,6 +63,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = parsed.data;
   if (c.NODE_ENV === 'production' && c.SESSION_SECRET === 'tasjil-development-session-secret') {
     throw new Error('Invalid configuration:\n  SESSION_SECRET: must be set in production');
+  }
+  if (c.NODE_ENV === 'production' && c.TEMPORAL_CODEC_KEYS.includes(DEV_CODEC_KEY)) {
+    throw new Error('Invalid configuration:\n  TEMPORAL_CODEC_KEYS: the development key may not be used in production');
   }
   return {
     ...c,

@@ -158,8 +158,10 @@ async function startTemporal(config: Config): Promise<{ address: string; uiUrl: 
     uiPort: portOf(config.TEMPORAL_UI_URL, 8233),
     namespace: config.TEMPORAL_NAMESPACE,
     log: (m) => say(`  ${m}`),
+    // The Web UI decrypts payloads through Tasjil's codec endpoint (signed-in supervisors only).
+    extraArgs: ['--ui-codec-endpoint', `${config.publicBaseUrl}/codec`],
   });
-  say(`  dev server at ${temporal.address}, state kept in ${dbFile}`);
+  say(`  dev server at ${temporal.address}, state kept in ${dbFile}; Web UI decodes payloads via ${config.publicBaseUrl}/codec`);
   return { address: temporal.address, uiUrl: temporal.uiUrl };
 }
 

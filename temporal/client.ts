@@ -11,6 +11,7 @@ import {
   correctionSubmittedUpdate, decideUpdate, preRegistration, requestCorrectionUpdate, retryExportUpdate, statusQuery, withdrawUpdate,
   type DecisionResult, type PreRegistrationInput, type PreRegistrationState,
 } from '../workflows/preRegistration';
+import { codecFromConfig, decodeHistoryPayloads } from './codec';
 import { ACADEMY_CODE, DIRECTORATE_CODE, LEVEL, SCHOOL_CODE, SCHOOL_YEAR, STATUS } from './searchAttributes';
 
 export interface TasjilTemporal {
@@ -27,7 +28,10 @@ export interface TasjilTemporal {
   /** The parent withdraws the request (before any decision). */
   withdraw(reference: string): Promise<DecisionResult>;
   status(reference: string): Promise<PreRegistrationState>;
+  /** The history with payloads decrypted (for supervisors). */
   history(reference: string): Promise<History>;
+  /** The history as stored by Temporal (payloads encrypted). */
+  rawHistory(reference: string): Promise<History>;
   handle(reference: string): WorkflowHandle<typeof preRegistration>;
   close(): Promise<void>;
 }
@@ -35,7 +39,8 @@ export interface TasjilTemporal {
 /** Connects to `config.TEMPORAL_ADDRESS` / namespace and returns the Tasjil facade. */
 export async function connectTemporal(config: Config): Promise<TasjilTemporal> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const codec = codecFromConfig(config);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [codec] } });
   const handle = (reference: string) => client.workflow.getHandle<typeof preRegistration>(workflowIdFor(reference));
   return {
     client,
@@ -69,7 +74,8 @@ export async function connectTemporal(config: Config): Promise<TasjilTemporal> {
     correctionSubmitted: (reference) => handle(reference).executeUpdate(correctionSubmittedUpdate),
     withdraw: (reference) => handle(reference).executeUpdate(withdrawUpdate),
     status: (reference) => handle(reference).query(statusQuery),
-    history: (reference) => handle(reference).fetchHistory(),
+    history: async (reference) => decodeHistoryPayloads(await handle(reference).fetchHistory(), codec),
+    rawHistory: (reference) => handle(reference).fetchHistory(),
     close: () => connection.close(),
   };
 }

@@ -153,6 +153,7 @@ describe('scope', () => {
     expect((await (await as('director.01151G01')).get(`/staff/requests/${a.reference}`)).status).toBe(404);
     expect((await (await as('director.01151A01')).get(`/staff/requests/${sat.reference}`)).status).toBe(404);
     expect((await (await as('director.01151A01')).get(`/staff/requests/${a.reference}`)).status).toBe(200);
+    { const s = await as('supervisor.01.151'); const x = await s.get(`/staff/requests/${a.reference}`); if (x.status !== 200) console.log('DEBUG', x.status, x.headers.get('location'), await (await s.get('/staff/requests')).status); }
     // Supervisors: the directorate and academy of Chefchaouen see it, Rabat's academy does not; admin sees all.
     expect((await (await as('supervisor.01.151')).get(`/staff/requests/${a.reference}`)).status).toBe(200);
     expect((await (await as('academy.01')).get(`/staff/requests/${a.reference}`)).status).toBe(200);

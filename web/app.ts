@@ -24,6 +24,7 @@ import { apiRouter } from './routes/api';
 import { apiParentRouter } from './routes/apiParent';
 import { apiSchoolMapRouter } from './routes/apiSchoolMap';
 import { devRouter } from './routes/dev';
+import { codecRouter } from './routes/codec';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -142,6 +143,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   app.use('/api/v1', apiParentRouter(deps));
   app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
+  app.use('/codec', codecRouter(deps));
   app.use('/staff', staffRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));
 

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createOrm } from '../entities/orm';
+import { codecFromConfig } from '../temporal/codec';
 
 /** Options to build a worker; `workflowBundle` (pre-bundled code) skips bundling, for tests. */
 export interface TasjilWorkerOptions {
@@ -29,6 +30,7 @@ export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: activityFns,
+    dataConverter: { payloadCodecs: [codecFromConfig(config)] },
   });
   return {
     worker,
