@@ -5,6 +5,7 @@ import { createMailer, type Mailer } from './email';
 import { createMassarActivities, MassarClient } from './massar';
 import { createNotificationActivities } from './notifications';
 import { createSmsSender, type SmsSender } from './sms';
+import { createStaffNotificationActivities } from './staffNotifications';
 import type { Activities } from './types';
 
 export type { Activities } from './types';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps): Activities & { close(): vo
     ...createDatabaseActivities(orm),
     ...createMassarActivities({ orm, client: massar }),
     ...createNotificationActivities({ orm, config, mailer, sms }),
+    ...createStaffNotificationActivities({ orm, config, mailer }),
     close: () => mailer.close(),
   };
 }

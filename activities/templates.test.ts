@@ -48,7 +48,7 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
     rejected: `تم رفض طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     correctionRequested: `مطلوب تصحيح طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     withdrawn: `تم سحب طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
-    reminder: `تذكير: طلب التسجيل الأولي رقم ${LRI}${REF}${PDI} في انتظار تصحيحكم`,
+    reminder: `طلب التسجيل الأولي رقم ${LRI}${REF}${PDI} ما زال قيد الدراسة`,
   },
   fr: {
     received: `Demande de pré-inscription reçue — n° ${REF}`,
@@ -56,7 +56,7 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
     rejected: `Demande de pré-inscription rejetée — n° ${REF}`,
     correctionRequested: `Correction demandée — demande n° ${REF}`,
     withdrawn: `Demande de pré-inscription retirée — n° ${REF}`,
-    reminder: `Rappel : correction attendue — demande n° ${REF}`,
+    reminder: `Décision en attente — demande n° ${REF}`,
   },
 };
 
@@ -67,7 +67,7 @@ const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
     rejected: `تسجيل: تم رفض طلب تسجيل أمينة رقم ${iso(REF)}. تجدون الأسباب في صفحة تتبع الطلب أو لدى إدارة المؤسسة.`,
     correctionRequested: `تسجيل: طلبت المؤسسة تصحيح طلب تسجيل أمينة رقم ${iso(REF)}. اطلعوا على ملاحظتها وصححوا الطلب عبر صفحة التتبع.`,
     withdrawn: `تسجيل: تم سحب طلب تسجيل أمينة رقم ${iso(REF)} بطلب منكم. يمكنكم تقديم طلب جديد خلال فترة التسجيل.`,
-    reminder: `تسجيل: تذكير، طلب تسجيل أمينة رقم ${iso(REF)} ما زال في انتظار التصحيح الذي طلبته المؤسسة.`,
+    reminder: `تسجيل: طلب تسجيل أمينة رقم ${iso(REF)} ما زال قيد الدراسة. أُخبرت المديرية الإقليمية وستتوصلون بالقرار.`,
   },
   fr: {
     received: `Tasjil : nous avons bien enregistré la demande de pré-inscription de l'enfant Amina, réf. ${REF}. Suivi : ${URL_FR}`,
@@ -75,7 +75,7 @@ const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
     rejected: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été rejetée. Motifs et démarches : ${URL_FR}`,
     correctionRequested: `Tasjil : l'établissement demande une correction de la demande de l'enfant Amina (réf. ${REF}). Message et correction : ${URL_FR}`,
     withdrawn: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été retirée à votre demande. Vous pouvez en déposer une nouvelle pendant la période d'inscription.`,
-    reminder: `Tasjil : rappel, la demande de l'enfant Amina (réf. ${REF}) attend toujours la correction demandée par l'établissement : ${URL_FR}`,
+    reminder: `Tasjil : la demande de l'enfant Amina (réf. ${REF}) est toujours en cours d'examen. La direction provinciale en est informée. Suivi : ${URL_FR}`,
   },
 };
 
@@ -170,10 +170,11 @@ describe('event-specific content', () => {
     expect(renderNotification('withdrawn', 'fr', fr).html).toContain('nouvelle demande');
   });
 
-  test('reminder: the correction is still awaited', () => {
-    expect(renderNotification('reminder', 'ar', ar).text).toContain('ما زال في انتظار التصحيح');
-    expect(renderNotification('reminder', 'fr', fr).text).toContain('attend toujours la correction');
-    expect(renderNotification('reminder', 'fr', fr).html).toContain('Ouvrez la page de suivi');
+  test('reminder: the decision is late, the provincial directorate is informed, nothing to do', () => {
+    expect(renderNotification('reminder', 'ar', ar).text).toContain('ما زال قيد الدراسة');
+    expect(renderNotification('reminder', 'ar', ar).text).toContain('المديرية الإقليمية');
+    expect(renderNotification('reminder', 'fr', fr).text).toContain("est toujours en cours d'examen");
+    expect(renderNotification('reminder', 'fr', fr).html).toContain('La direction provinciale en a été informée');
   });
 
   test('values are HTML-escaped in HTML and left as typed in text', () => {

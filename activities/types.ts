@@ -14,6 +14,10 @@ export interface Activities {
   recordDecision(reference: string, decision: Decision): Promise<void>;
   /** Records the Massar code: status `registered`. */
   recordRegistration(reference: string, massarCode: string): Promise<void>;
+  /** Emails the school's director(s): a request waits for a decision (timeline event `reminder`). */
+  remindDirector(reference: string): Promise<{ recipients: number }>;
+  /** Flags the request as escalated and emails the directorate's supervisor(s) (timeline event `escalated`). */
+  escalateToSupervisor(reference: string): Promise<{ recipients: number }>;
   /** Exports the child to Massar (idempotency key = reference); returns the Massar student code. */
   exportToMassar(reference: string): Promise<{ massarCode: string }>;
   /**

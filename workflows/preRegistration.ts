@@ -29,6 +29,12 @@ export interface PreRegistrationInput {
   academyCode: string;
   schoolYear: string;
   level: Level;
+  /**
+   * Decision deadlines in milliseconds (from the school year's data: N and M days): remind the
+   * director after `reminderAfterMs` under review, escalate to the directorate and tell the parent
+   * of the delay after `escalateAfterMs`. Absent = no deadlines.
+   */
+  deadlines?: { reminderAfterMs: number; escalateAfterMs: number };
   /** Activity start-to-close timeouts, e.g. `'30s'`; defaults suit production. */
   timeouts?: { database?: Duration; massar?: Duration; notification?: Duration };
 }
@@ -43,6 +49,9 @@ export interface PreRegistrationState {
   massarCode: string | null;
   /** Number of corrections the director has asked for so far. */
   corrections: number;
+  /** Deadlines passed: the director was reminded / the directorate alerted. */
+  reminded: boolean;
+  escalated: boolean;
 }
 
 /** Result of an accepted Update. */
@@ -79,6 +88,7 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
 
   const state: PreRegistrationState = {
     reference: input.reference, status: 'submitted', checks: null, decision: null, rejectionReasons: [], massarCode: null, corrections: 0,
+    reminded: false, escalated: false,
   };
   let exportRetryRequested = false;
   let correctionSubmitted = false;
@@ -143,12 +153,28 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     return { status: state.status };
   }, { validator: (_request) => { if (state.status !== 'exportFailed') refuse(NOT_AWAITING_EXPORT_RETRY, `no failed export to retry (status ${state.status})`); } });
 
+  /** Waits for the director, reminding and escalating when the deadlines pass (once per request). */
+  const awaitDirector = async () => {
+    const moved = () => withdrawn || state.status !== 'underReview';
+    const d = input.deadlines;
+    if (d && !state.reminded && !(await condition(moved, d.reminderAfterMs))) {
+      state.reminded = true;
+      await db.remindDirector(input.reference);
+    }
+    if (d && state.reminded && !state.escalated && !(await condition(moved, Math.max(1, d.escalateAfterMs - d.reminderAfterMs)))) {
+      state.escalated = true;
+      await db.escalateToSupervisor(input.reference);
+      await notify.notifyParent(input.reference, 'reminder', 0);
+    }
+    await condition(moved);
+  };
+
   // 1. Automatic checks, acknowledgement, then the director's queue (again after each correction).
   state.checks = await db.runAutomaticChecks(input.reference);
   await notify.notifyParent(input.reference, 'received', 0);
   if (!withdrawn) await setStatus('underReview', { checks: state.checks });
   for (;;) {
-    await condition(() => withdrawn || state.status === 'approved' || state.status === 'rejected' || state.status === 'correctionRequested');
+    await awaitDirector();
     if (withdrawn || state.status !== 'correctionRequested') break;
     const round = state.corrections;
     await notify.notifyParent(input.reference, 'correctionRequested', round);

@@ -15,6 +15,7 @@ import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
 import { AgeRuleRow, Commune, PreRegistration, PreRegistrationEvent, ResidenceZone, School, SchoolYear } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
+import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
   CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
 } from '../../workflows/preRegistration';
@@ -46,7 +47,7 @@ function rawField(raw: unknown, key: string): unknown {
  * @throws only on infrastructure failure (database or Temporal down); bad input returns `ok: false`.
  */
 export async function submitPreRegistration(
-  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date },
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines'] },
   raw: unknown, photo: Buffer | undefined, submissionToken: string,
 ): Promise<SubmitResult> {
   const { em, temporal } = deps;
@@ -54,7 +55,7 @@ export async function submitPreRegistration(
 
   const existing = submissionToken ? await em.findOne(PreRegistration, { submissionToken }) : null;
   if (existing) {
-    await startWorkflow(em, temporal, existing);
+    await startWorkflow(em, temporal, existing, deps.deadlines);
     return { ok: true, reference: existing.reference, status: existing.status, created: false };
   }
 
@@ -128,15 +129,19 @@ export async function submitPreRegistration(
     }
     throw err;
   }
-  await startWorkflow(em, temporal, pr);
+  await startWorkflow(em, temporal, pr, deps.deadlines);
   return { ok: true, reference: pr.reference, status: pr.status, created: true };
 }
 
-async function startWorkflow(em: EntityManager, temporal: TasjilTemporal, pr: PreRegistration): Promise<void> {
+/** Starts the request's workflow (no-op when running); deadlines come from the school year unless given (tests). */
+async function startWorkflow(em: EntityManager, temporal: TasjilTemporal, pr: PreRegistration, deadlines?: PreRegistrationInput['deadlines']): Promise<void> {
   const school = await em.findOneOrFail(School, { code: pr.school.code }, { populate: ['directorate.academy'] });
+  const year = await em.findOne(SchoolYear, { code: pr.schoolYear });
+  const day = 24 * 3600 * 1000;
   await temporal.start({
     reference: pr.reference, schoolCode: school.code, directorateCode: school.directorate.code,
     academyCode: school.directorate.academy.code, schoolYear: pr.schoolYear, level: pr.level,
+    deadlines: deadlines ?? (year ? { reminderAfterMs: year.decisionReminderDays * day, escalateAfterMs: year.escalationDays * day } : undefined),
   });
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Retention (law 09-08: personal data kept no longer than its purpose needs). Rejected and
+ * withdrawn requests whose last change (`updated_at`) is older than their school year's
+ * `anonymize_after_days` lose their personal data; what statistics need stays (reference, codes of
+ * school, commune, zone, level and year, status and its dates, checks' verdicts, decision and
+ * rejection reasons, birth date). One SQL statement does the whole run inside one transaction, with
+ * one `audit_log` row (actor `system`, action `retention.anonymize`, details `{ count }`).
+ * Idempotent: rows already anonymised (`anonymized_at` set) are never touched again.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** Statuses whose requests are anonymised after the retention period. */
+export const RETENTION_STATUSES = ['rejected', 'withdrawn'] as const;
+/** What replaces a child's name. */
+export const ANONYMIZED_NAME = '—';
+/** The audit action of a run. */
+export const RETENTION_AUDIT_ACTION = 'retention.anonymize';
+
+/** A guardian's details with every personal field blanked (shape kept for readers of the JSON). */
+const BLANK_PERSON_SQL = `jsonb_build_object('firstNameAr', '', 'lastNameAr', '', 'firstNameLatin', '', 'lastNameLatin', '', 'cin', '', 'profession', '', 'address', '', 'phone', '', 'email', '')`;
+
+/**
+ * Anonymises every expired rejected or withdrawn request as of `now` and records the run in the
+ * audit log; returns how many requests were anonymised by this run (0 when run again).
+ */
+export async function anonymizeExpired(em: EntityManager, now: Date = new Date()): Promise<{ anonymized: number }> {
+  return em.transactional(async (tx) => {
+    const conn = tx.getConnection();
+    const rows = await conn.execute<Array<{ n: number }>>(
+      `with expired as (
+         select p.id, p.photo_key from pre_registration p join school_year y on y.code = p.school_year
+          where p.status in (?, ?) and p.anonymized_at is null
+            and p.updated_at < ?::timestamptz - make_interval(days => y.anonymize_after_days)
+          for update of p
+       ), photos as (
+         delete from photo where key in (select e.photo_key from expired e where e.photo_key is not null)
+       ), notifications as (
+         update notification n set recipient = '' where n.pre_registration_id in (select e.id from expired e)
+       ), done as (
+         update pre_registration p set
+           child_first_name_ar = ?, child_last_name_ar = ?, child_first_name_latin = ?, child_last_name_latin = ?,
+           birth_place = '', birth_certificate_number = '', father_lineage = '', mother_lineage = '',
+           father = ${BLANK_PERSON_SQL}, mother = ${BLANK_PERSON_SQL},
+           tutor = case when p.tutor is null or p.tutor = 'null'::jsonb then p.tutor else ${BLANK_PERSON_SQL} end,
+           siblings = '[]'::jsonb, contact_email = '', contact_phone = '', search_text = '', duplicate_keys = '{}',
+           photo_key = null, decision_note = null, correction_message = null, anonymized_at = ?
+          where p.id in (select e.id from expired e)
+          returning p.id
+       )
+       select count(*)::int as n from done`,
+      [...RETENTION_STATUSES, now, ANONYMIZED_NAME, ANONYMIZED_NAME, ANONYMIZED_NAME, ANONYMIZED_NAME, now],
+      'all', tx.getTransactionContext(),
+    );
+    const anonymized = Number(rows[0]?.n ?? 0);
+    await conn.execute(
+      `insert into audit_log (at, actor_id, actor_role, action, reference, ip, details) values (?, 'system', 'system', ?, null, null, ?::jsonb)`,
+      [now, RETENTION_AUDIT_ACTION, JSON.stringify({ count: anonymized })],
+      'run', tx.getTransactionContext(),
+    );
+    return { anonymized };
+  });
+}
