@@ -79,12 +79,15 @@ test('pages: the parent unlocks with the certificate number, corrects, then with
   expect(inputValue(formHtml, 'child[firstNameLatin]')).toBe('Yassine');
   expect(inputValue(formHtml, 'civilStatus[birthCertificateNumber]')).toBe(certificate);
   const fd = new FormData();
-  for (const m of formHtml.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) {
-    if (m[0].includes('type="radio"') && !m[0].includes(' checked')) continue;
-    fd.append(m[1], m[2].replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
+  for (const [tag] of formHtml.matchAll(/<input[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(tag)?.[1];
+    const value = /value="([^"]*)"/.exec(tag)?.[1];
+    if (!name || value === undefined || (tag.includes('type="radio"') && !/ checked[ >]/.test(tag))) continue;
+    fd.append(name, value.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
   }
   fd.set('child[firstNameLatin]', 'Yacine');
   const posted = await parent.postMultipart(`/pre-registrations/${reference}/correct`, fd);
+  if (posted.status !== 303) throw new Error((await posted.text()).match(/<div class="error-summary"[\s\S]*?<\/div>/)?.[0] ?? String(posted.status));
   expect(posted.status).toBe(303);
   expect(posted.headers.get('location')).toBe(`/pre-registrations/${reference}?corrected=1`);
   await eventually(async () => (await t.temporal.status(reference)).status === 'underReview');
