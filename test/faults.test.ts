@@ -15,6 +15,7 @@ import type { Config } from '../config';
 import { Notification, PreRegistration, PreRegistrationEvent, StaffUser } from '../entities';
 import { startSmtpSandbox, type SmtpSandbox } from '../sandboxes/messaging/server';
 import { connectTemporal, type TasjilTemporal } from '../temporal/client';
+import { codecFromConfig } from '../temporal/codec';
 import { notExported } from '../web/routes/reconciliation';
 import { sendDecision, submitPreRegistration } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
@@ -43,6 +44,8 @@ async function startWorker(): Promise<TestWorker> {
   const { close, ...activities } = createActivities({ orm: t.orm, config: cfg });
   const worker = await Worker.create({
     connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE, workflowBundle: bundle, activities,
+    // Same payload encryption as workers/worker.ts and temporal/client.ts.
+    dataConverter: { payloadCodecs: [codecFromConfig(cfg)] },
     shutdownForceTime: '300ms',
   });
   const running = worker.run().catch(() => undefined);
@@ -90,7 +93,7 @@ const outbox = (recipient: string) => t.orm.em.fork().getConnection().execute<Ou
 
 /** Submits a distinct child with its own email and mobile; its workflow runs on this file's queue. */
 async function submit() {
-  const national = `06${String(randomInt(10_000_000, 99_999_999))}`;
+  const national = `0612${String(randomInt(100_000, 999_999))}`;
   const email = `faults-${randomUUID().slice(0, 8)}@example.ma`;
   const base = validSubmission(school);
   const body = {

@@ -42,7 +42,7 @@ const outbox = (recipient: string) => t.orm.em.fork().getConnection().execute<Ou
 
 /** Stores a request without starting its workflow (the activity is called directly). */
 async function storeRequest(opts: { email?: string; language?: 'ar' | 'fr' } = {}) {
-  const phone = `06${String(randomInt(10_000_000, 99_999_999))}`;
+  const phone = `0612${String(randomInt(100_000, 999_999))}`;
   const email = opts.email ?? `notif-${randomUUID().slice(0, 8)}@example.ma`;
   const base = validSubmission(school);
   const body = {

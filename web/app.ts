@@ -25,6 +25,7 @@ import { apiParentRouter } from './routes/apiParent';
 import { apiSchoolMapRouter } from './routes/apiSchoolMap';
 import { devRouter } from './routes/dev';
 import { codecRouter } from './routes/codec';
+import { reconciliationRouter } from './routes/reconciliation';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -144,6 +145,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/codec', codecRouter(deps));
+  app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff', staffRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));
 

@@ -83,7 +83,12 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
       if (err) return next(err);
       req.session.staffUserId = user.id;
       const target = str(req.body?.next);
-      res.redirect(303, target.startsWith('/staff/') && !target.startsWith('//') ? target : '/staff/requests');
+      // Saved before redirecting: express-session would otherwise send the headers before the
+      // session row is written, and the browser's next request could arrive first.
+      req.session.save((saveErr) => {
+        if (saveErr) return next(saveErr);
+        res.redirect(303, target.startsWith('/staff/') && !target.startsWith('//') ? target : '/staff/requests');
+      });
     });
   });
 
