@@ -6,6 +6,7 @@ import { createMassarActivities, MassarClient } from './massar';
 import { createNotificationActivities } from './notifications';
 import { createSmsSender, type SmsSender } from './sms';
 import { createStaffNotificationActivities } from './staffNotifications';
+import { createRetentionActivities } from './retention';
 import type { Activities } from './types';
 
 export type { Activities } from './types';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps): Activities & { close(): vo
     ...createMassarActivities({ orm, client: massar }),
     ...createNotificationActivities({ orm, config, mailer, sms }),
     ...createStaffNotificationActivities({ orm, config, mailer }),
+    ...createRetentionActivities(orm),
     close: () => mailer.close(),
   };
 }

@@ -23,6 +23,8 @@ begin
   end if;
 end $$;`);
     this.addSql(`create index "pre_registration_school_submitted_index" on "pre_registration" ("school_code", "submitted_at" desc, "id");`);
+    // Covering index: the queue's counts per filter read only the index (index-only scan).
+    this.addSql(`create index "pre_registration_queue_counts_index" on "pre_registration" ("school_code", "submitted_at") include ("status", "age_check", "zone_check", "duplicate_check", "hijri_check");`);
     this.addSql(`create index "pre_registration_school_status_submitted_index" on "pre_registration" ("school_code", "status", "submitted_at" desc);`);
     this.addSql(`create index "pre_registration_seats_index" on "pre_registration" ("school_code", "school_year", "level", "status");`);
     this.addSql(`create index "pre_registration_submitted_index" on "pre_registration" ("submitted_at" desc, "id");`);
@@ -43,6 +45,7 @@ end $$;`);
     this.addSql(`drop index if exists "pre_registration_submitted_index";`);
     this.addSql(`drop index if exists "pre_registration_seats_index";`);
     this.addSql(`drop index if exists "pre_registration_school_status_submitted_index";`);
+    this.addSql(`drop index if exists "pre_registration_queue_counts_index";`);
     this.addSql(`drop index if exists "pre_registration_school_submitted_index";`);
     this.addSql(`drop index if exists "pre_registration_search_text_trgm";`);
   }

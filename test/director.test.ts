@@ -55,7 +55,7 @@ async function submit(place: Place, child: Partial<Record<'firstNameAr' | 'lastN
     ...base,
     child: { ...base.child, firstNameAr: AR_FIRST[randomInt(0, AR_FIRST.length)], ...child },
     civilStatus: { ...base.civilStatus, birthDate, birthDateHijri: gregorianToHijri(birthDate), birthCertificateNumber: certificate, birthCertificateDate: birthDate },
-    father: { ...base.father, cin: fatherCin, email: `d${randomInt(1, 1e9)}@example.ma`, phone: `06${String(randomInt(0, 1e8)).padStart(8, '0')}` },
+    father: { ...base.father, cin: fatherCin, email: `d${randomInt(1, 1e9)}@example.ma`, phone: `0661${String(randomInt(0, 1e6)).padStart(6, '0')}` },
   };
   const res = await fetch(`${t.baseUrl}/api/v1/pre-registrations`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...body, photo: { data: photo.toString('base64') } }),

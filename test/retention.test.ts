@@ -12,13 +12,16 @@ import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../temporal/sche
 import { startTestApp, type TestApp } from './support/app';
 
 let t: TestApp;
-const SCHOOL = { school: '061410100A04', commune: '06.141.01.07', zone: '06.141.01.07-Z01' };
+/** A Rabat demo school no other test file writes to (and outside the dashboard test's Casablanca-Anfa). */
+const SCHOOL = { school: '04421A04' };
 const PERSON = JSON.stringify({ firstNameAr: 'أحمد', lastNameAr: 'الإدريسي', firstNameLatin: 'Ahmed', lastNameLatin: 'Idrissi', cin: 'BE123456', profession: 'تاجر', address: 'الدار البيضاء', phone: '+212600000001', email: 'ahmed@example.ma' });
 
-const sql = <T = Array<Record<string, unknown>>>(q: string, p: unknown[] = []) => t.orm.em.fork().getConnection().execute<T>(q, p);
+const sql = <T extends Array<Record<string, unknown>> = Array<Record<string, unknown>>>(q: string, p: unknown[] = []) => t.orm.em.fork().getConnection().execute<T>(q, p);
 
 async function insert(ref: string, status: string, year: string, updatedDaysAgo: number, photo = false): Promise<void> {
   const id = randomUUID();
+  const [{ zone, commune }] = await sql<Array<{ zone: string; commune: string }>>(
+    'select z.code as zone, z.commune_code as commune from school_zone sz join residence_zone z on z.code = sz.residence_zone_code where sz.school_code = ? order by z.code limit 1', [SCHOOL.school]);
   const photoKey = photo ? `ret-${ref}` : null;
   if (photoKey) await sql(`insert into photo (key, content_type, bytes, width, height, created_at) values (?, 'image/jpeg', '\\xffd8'::bytea, 300, 400, now())`, [photoKey]);
   await sql(
@@ -30,7 +33,7 @@ async function insert(ref: string, status: string, year: string, updatedDaysAgo:
        '777/2021', '2021-03-10', 'أحمد بن محمد', 'خديجة بنت علي', 'tutor', ?::jsonb, ?::jsonb, ?::jsonb, '[{"firstNameAr":"ليلى","lastNameAr":"الإدريسي","firstNameLatin":"Laila","lastNameLatin":"Idrissi","birthDate":"2018-01-01"}]'::jsonb,
        'ahmed@example.ma', '+212600000001', 'ar', ?, 'salma idrissi 777/2021 be123456', '{k1,k2}'::text[], ?, ?::text[], ?,
        now() - make_interval(days => ? + 5), now() - make_interval(days => ?))`,
-    [id, ref, randomUUID().replace(/-/g, ''), status, year, SCHOOL.school, SCHOOL.commune, SCHOOL.zone, PERSON, PERSON, PERSON, photoKey,
+    [id, ref, randomUUID().replace(/-/g, ''), status, year, SCHOOL.school, commune, zone, PERSON, PERSON, PERSON, photoKey,
       status === 'rejected' ? 'reject' : null, status === 'rejected' ? '{underAge}' : '{}', `pre-registration-${ref}`, updatedDaysAgo, updatedDaysAgo],
   );
   await sql(`insert into notification (pre_registration_id, event, occurrence, channel, idempotency_key, recipient, status, attempts) values (?, 'received', 0, 'email', ?, 'ahmed@example.ma', 'sent', 1)`, [id, `${id}:received:0:email`]);

@@ -26,6 +26,7 @@ import { apiSchoolMapRouter } from './routes/apiSchoolMap';
 import { devRouter } from './routes/dev';
 import { codecRouter } from './routes/codec';
 import { reconciliationRouter } from './routes/reconciliation';
+import { supervisionRouter } from './routes/supervision';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -146,6 +147,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/codec', codecRouter(deps));
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
+  app.use('/staff/supervision', supervisionRouter(deps, csrf));
   app.use('/staff', staffRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));
 

@@ -6,12 +6,15 @@ import { loadConfig } from '../config';
 import { createOrm } from '../entities/orm';
 import { connectTemporal } from '../temporal/client';
 import { createApp } from './app';
+import { ensureRetentionSchedule } from '../temporal/schedules';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'web' } });
   const orm = await createOrm(config.DATABASE_URL);
   const temporal = await connectTemporal(config);
+  // Law 09-08: rejected and withdrawn requests are anonymised daily by a Temporal Schedule.
+  await ensureRetentionSchedule(temporal.client, config.TEMPORAL_TASK_QUEUE);
   const { app, close } = createApp({ config, orm, temporal, log });
   const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'web listening'));
   const stop = () => {

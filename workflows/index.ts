@@ -1,2 +1,3 @@
 /** Workflow bundle entry point for the worker (`workflowsPath`). */
 export { preRegistration } from './preRegistration';
+export { anonymizeExpired } from './retention';

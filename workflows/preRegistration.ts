@@ -158,12 +158,12 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     const moved = () => withdrawn || state.status !== 'underReview';
     const d = input.deadlines;
     if (d && !state.reminded && !(await condition(moved, d.reminderAfterMs))) {
-      state.reminded = true;
       await db.remindDirector(input.reference);
+      state.reminded = true;
     }
     if (d && state.reminded && !state.escalated && !(await condition(moved, Math.max(1, d.escalateAfterMs - d.reminderAfterMs)))) {
-      state.escalated = true;
       await db.escalateToSupervisor(input.reference);
+      state.escalated = true;
       await notify.notifyParent(input.reference, 'reminder', 0);
     }
     await condition(moved);

@@ -90,10 +90,11 @@ export function apiRouter(deps: WebDeps): Router {
     }
     try {
       const result = await sendDecision(deps.temporal, reference, checked.value);
+      await audit(em, user, 'decision.submitted', reference, { decision: checked.value.decision, via: 'api' }, req.ip);
       res.json({ reference, status: result.status });
     } catch (err) {
       if (!(err instanceof DecisionRefused)) throw err;
-      await audit(em, user, 'decision.refused', reference, { code: err.code });
+      await audit(em, user, 'decision.refused', reference, { code: err.code }, req.ip);
       res.status(409).json({ error: err.code, message: { ar: tAr(`decision.refused.${err.code}`), fr: tFr(`decision.refused.${err.code}`) } });
     }
   });

@@ -6,8 +6,6 @@
  * (supervisors) and a request's workflow history. Every read of personal data, decision, export
  * and correction request is written to the audit log with the client address.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -23,6 +21,7 @@ import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, 
 import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
 import { approvedList, toCsv, toXlsx } from '../services/exports';
 import { listAudit, recordAudit } from '../services/audit';
+import { notificationsFor } from '../services/notifications';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
@@ -37,16 +36,6 @@ export async function audit(em: EntityManager, user: StaffUser, action: string, 
   await recordAudit(em, { user, action, reference, details, ip });
 }
 
-/** The notifications engineer's service and partials, when present (web/services/notifications.ts, partials notificationStatus / exportStatus). */
-function notificationsModule(): { notificationsFor: (em: EntityManager, id: string) => Promise<unknown> } | null {
-  const partial = path.join(__dirname, '..', 'views', 'partials', 'notificationStatus.hbs');
-  const base = path.join(__dirname, '..', 'services', 'notifications');
-  if (!fs.existsSync(partial) || !(fs.existsSync(`${base}.ts`) || fs.existsSync(`${base}.js`))) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(base) as { notificationsFor?: (em: EntityManager, id: string) => Promise<unknown> };
-  return typeof mod.notificationsFor === 'function' ? { notificationsFor: mod.notificationsFor } : null;
-}
-const hasPartial = (name: string) => fs.existsSync(path.join(__dirname, '..', 'views', 'partials', `${name}.hbs`));
 
 export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
   const r = Router();
@@ -372,7 +361,6 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
   const chosen = new Set(((extra.form?.reasons as string[]) ?? pr.rejectionReasons));
   const summary = checksSummaryOf(pr);
   const seats = await seatsFor(db, pr.school.code, pr.schoolYear, pr.level);
-  const notifications = notificationsModule();
   const checks = pr.checks;
   res.render('director/review', {
     title: `${t('director.review.title')} ${pr.reference}`,
@@ -403,9 +391,7 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
     noteValue: str(extra.form?.note),
     correctionError: extra.correctionError,
     correctionMessage: extra.correctionMessage ?? '',
-    notificationsEnabled: Boolean(notifications),
-    notifications: notifications ? await notifications.notificationsFor(db, pr.id) : null,
-    exportStatusEnabled: hasPartial('exportStatus'),
+    notifications: await notificationsFor(db, pr.id),
     people: [
       { key: 'father', data: pr.father, isGuardian: pr.guardianRole === 'father' },
       { key: 'mother', data: pr.mother, isGuardian: pr.guardianRole === 'mother' },

@@ -155,12 +155,18 @@ export interface QueuePage {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const pick = <T extends string>(v: string | undefined, list: readonly T[]): T | '' => (v && (list as readonly string[]).includes(v) ? (v as T) : '');
 
-/**
- * Runs the queue for a user: scope, search, filters, sort (default newest first), pagination and
- * counts. Three SQL statements (rows, total, counts), each limited to the user's scope.
- */
-export async function queuePage(em: EntityManager, user: StaffUser, input: QueueQuery, scopeCodes?: string[] | null): Promise<QueuePage> {
-  const codes = scopeCodes === undefined ? await schoolsInScope(em, user) : scopeCodes;
+/** The three SQL statements of a queue page (exported for the benchmark's EXPLAIN). */
+export interface QueueStatements {
+  rows: { sql: string; params: unknown[] };
+  total: { sql: string; params: unknown[] } | null;
+  counts: { sql: string; params: unknown[] };
+  query: QueuePage['query'];
+  page: number;
+  pageSize: number;
+}
+
+/** Builds the statements of a queue page for the given scope (`null` = everything). */
+export function queueStatements(codes: string[] | null, input: QueueQuery): QueueStatements {
   const pageSize = Math.min(Math.max(input.pageSize ?? 50, 1), 200);
   const page = Math.max(1, Math.floor(input.page ?? 1) || 1);
   const query = {
@@ -198,31 +204,44 @@ export async function queuePage(em: EntityManager, user: StaffUser, input: Queue
   const params = [...baseParams, ...filterParams];
   const dir = query.dir === 'asc' ? 'asc' : 'desc';
   const order = `${SORT_SQL[query.sort as SortKey].replace('%DIR%', dir)} ${dir}, p.id ${dir}`;
-  const conn = em.getConnection();
-
-  const rowsP = conn.execute<Array<Record<string, unknown>>>(
-    `select p.reference, p.status, p.school_code, s.name_ar, s.name_fr, p.level, p.school_year,
-            p.child_first_name_ar, p.child_last_name_ar, p.child_first_name_latin, p.child_last_name_latin,
-            to_char(p.birth_date, 'YYYY-MM-DD') as birth_date, p.submitted_at,
-            p.age_check, p.zone_check, p.duplicate_check, p.hijri_check, coalesce(${ALL_CHECKS_PASS_SQL}, false) as all_pass
-       from pre_registration p join school s on s.code = p.school_code
-      where ${where} order by ${order} limit ? offset ?`,
-    [...params, pageSize, (page - 1) * pageSize],
-  );
-  const totalP = filters.length
-    ? conn.execute<Array<{ n: string }>>(`select count(*) as n from pre_registration p where ${where}`, params)
-    : null;
   const countCols = [
     'count(*) as "all"',
     ...QUEUE_STATUSES.map((st) => `count(*) filter (where p.status = '${st}') as "status:${st}"`),
     ...CHECK_FILTERS.map((c) => `count(*) filter (where ${CHECK_SQL[c]}) as "check:${c}"`),
     ...SAVED_VIEWS.map((v) => `count(*) filter (where ${VIEW_SQL[v]}) as "view:${v}"`),
   ];
-  const countsP = conn.execute<Array<Record<string, string>>>(`select ${countCols.join(', ')} from pre_registration p where ${base.join(' and ')}`, baseParams);
-  const [rows, totalRows, [c]] = await Promise.all([rowsP, totalP, countsP]);
+  return {
+    rows: {
+      sql: `select p.reference, p.status, p.school_code, s.name_ar, s.name_fr, p.level, p.school_year,
+            p.child_first_name_ar, p.child_last_name_ar, p.child_first_name_latin, p.child_last_name_latin,
+            to_char(p.birth_date, 'YYYY-MM-DD') as birth_date, p.submitted_at,
+            p.age_check, p.zone_check, p.duplicate_check, p.hijri_check, coalesce(${ALL_CHECKS_PASS_SQL}, false) as all_pass
+       from pre_registration p join school s on s.code = p.school_code
+      where ${where} order by ${order} limit ? offset ?`,
+      params: [...params, pageSize, (page - 1) * pageSize],
+    },
+    total: filters.length ? { sql: `select count(*) as n from pre_registration p where ${where}`, params } : null,
+    counts: { sql: `select ${countCols.join(', ')} from pre_registration p where ${base.join(' and ')}`, params: baseParams },
+    query, page, pageSize,
+  };
+}
+
+/**
+ * Runs the queue for a user: scope, search, filters, sort (default newest first), pagination and
+ * counts. Three SQL statements (rows, total, counts), run concurrently, each limited to the user's scope.
+ */
+export async function queuePage(em: EntityManager, user: StaffUser, input: QueueQuery, scopeCodes?: string[] | null): Promise<QueuePage> {
+  const codes = scopeCodes === undefined ? await schoolsInScope(em, user) : scopeCodes;
+  const st = queueStatements(codes, input);
+  const conn = em.getConnection();
+  const [rows, totalRows, [c]] = await Promise.all([
+    conn.execute<Array<Record<string, unknown>>>(st.rows.sql, st.rows.params),
+    st.total ? conn.execute<Array<{ n: string }>>(st.total.sql, st.total.params) : null,
+    conn.execute<Array<Record<string, string>>>(st.counts.sql, st.counts.params),
+  ]);
   const counts: QueuePage['counts'] = {
     all: Number(c.all),
-    status: Object.fromEntries(QUEUE_STATUSES.map((st) => [st, Number(c[`status:${st}`])])),
+    status: Object.fromEntries(QUEUE_STATUSES.map((x) => [x, Number(c[`status:${x}`])])),
     check: Object.fromEntries(CHECK_FILTERS.map((x) => [x, Number(c[`check:${x}`])])) as Record<CheckFilter, number>,
     view: Object.fromEntries(SAVED_VIEWS.map((x) => [x, Number(c[`view:${x}`])])) as Record<SavedView, number>,
   };
@@ -238,7 +257,7 @@ export async function queuePage(em: EntityManager, user: StaffUser, input: Queue
       allChecksPass: Boolean(r.all_pass),
     })),
     total: totalRows ? Number(totalRows[0].n) : counts.all,
-    page, pageSize, counts, query,
+    page: st.page, pageSize: st.pageSize, counts, query: st.query,
   };
 }
 
