@@ -129,7 +129,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   /** The parent proves they hold the file: the birth certificate number unlocks edits in this session. */
   const unlocked = (req: Request, reference: string) => Boolean(req.session.unlocked?.includes(reference));
 
-  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
+  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res, next) => {
     const reference = normalizeReference(String(req.params.reference));
     const db = em();
     const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }) : null;
@@ -140,7 +140,8 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       return;
     }
     req.session.unlocked = [...new Set([...(req.session.unlocked ?? []), reference])].slice(-10);
-    res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`);
+    // Saved before redirecting: the next page must see the unlocked session.
+    req.session.save((err) => (err ? next(err) : res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`)));
   });
 
   r.post('/pre-registrations/:reference/withdraw', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
