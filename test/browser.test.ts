@@ -85,4 +85,20 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await parent.goto(`${t.baseUrl}/pre-registrations/${reference}?lang=fr`);
   expect(await parent.getAttribute('html', 'dir')).toBe('ltr');
   expect(await parent.getAttribute('html', 'lang')).toBe('fr');
+
+  // The directorate's supervisor: dashboard, then the request's readable history.
+  const supervisor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await supervisor.goto(`${t.baseUrl}/staff/login`);
+  await supervisor.fill('#username', `supervisor.${school.directorateCode}`);
+  await supervisor.fill('#password', school.director.password);
+  await Promise.all([supervisor.waitForURL(/\/staff\/requests$/), supervisor.click('form button[type="submit"]')]);
+  await supervisor.goto(`${t.baseUrl}/staff/supervision/`);
+  expect(await supervisor.locator('svg[role="img"]').count()).toBeGreaterThan(0);
+  await shot(supervisor, 'supervisor-dashboard-1280');
+  await supervisor.goto(`${t.baseUrl}/staff/requests/${reference}/history`);
+  const kinds = await supervisor.locator('#history tr[data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+  expect(kinds[0]).toBe('started');
+  expect(kinds).toContain('updateAccepted');
+  expect(kinds[kinds.length - 1]).toBe('completed');
+  await shot(supervisor, 'supervisor-history-1280');
 });
