@@ -22,7 +22,7 @@ const A: Place = { schoolCode: '01151A01', zoneCode: '01.151.05.01-Z01', commune
 const A_OUT_OF_ZONE: Place = { schoolCode: '01151A01', zoneCode: '01.151.05.09-Z01', communeCode: '01.151.05.09' }; // a zone of another school
 const SATELLITE: Place = { schoolCode: '01151S01', zoneCode: '01.151.05.09-Z02', communeCode: '01.151.05.09' };
 const PASSWORD = 'Tasjil-Demo-2027';
-const cases = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'shared', 'acceptance', 'cases.json'), 'utf8')) as {
+const cases = (JSON.parse(fs.readFileSync(path.join(__dirname, 'acceptance', 'cases.json'), 'utf8')) as {
   arabicSearch: { cases: Array<{ stored: string; query: string; match: boolean }> };
 }).arabicSearch.cases;
 
