@@ -3,7 +3,7 @@
  * server round trip), the pre-registration form, the confirmation with the reference, and the
  * status page.
  */
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -44,6 +44,17 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   const r = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 300 } });
   const em = () => deps.orm.em.fork();
+  /** Multipart parsing of the form; a photo over the limit is flagged (a field message), not an error page. */
+  const photoUpload = (req: Request, res: Response, next: NextFunction) => {
+    upload.single('photo')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
+        next();
+        return;
+      }
+      next(err);
+    });
+  };
 
   r.get('/', csrf.withCsrf, (req, res) => {
     res.render('parent/home', { title: translator(res.locals.lang)('parent.home.title') });
@@ -82,16 +93,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     });
   });
 
-  r.post('/pre-registration', (req, res, next) => {
-    upload.single('photo')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
-        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
-        next();
-        return;
-      }
-      next(err);
-    });
-  }, csrf.protect, async (req, res) => {
+  r.post('/pre-registration', photoUpload, csrf.protect, async (req, res) => {
     const lang = res.locals.lang;
     const t = translator(lang);
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -189,16 +191,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     await renderCorrection(req, res, reference, storedSubmission(pr));
   });
 
-  r.post('/pre-registrations/:reference/correct', (req, res, next) => {
-    upload.single('photo')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
-        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
-        next();
-        return;
-      }
-      next(err);
-    });
-  }, csrf.protect, csrf.withCsrf, async (req, res) => {
+  r.post('/pre-registrations/:reference/correct', photoUpload, csrf.protect, csrf.withCsrf, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     if (!unlocked(req, reference)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
     const body = (req.body ?? {}) as Record<string, unknown>;
