@@ -10,7 +10,7 @@ import { checkHijriConsistency } from '../domain/hijri';
 import { checkZone } from '../domain/zone';
 import type { AutomaticChecksSummary, Decision, PreRegistrationStatus } from '../domain/types';
 import {
-  AgeRuleRow, AuditLog, PreRegistration, type AutomaticChecksDetail,
+  AgeRuleRow, AuditLog, PreRegistration, PreRegistrationEvent, type AutomaticChecksDetail,
 } from '../entities';
 import type { Activities } from './types';
 
@@ -80,7 +80,8 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
       pr.hijriCheck = summary.hijriConsistency;
       pr.updatedAt = new Date();
       await em.flush();
-      await addEvent(em, pr, 'checks', 'checksCompleted', { details: { ...summary } });
+      const corrections = await em.count(PreRegistrationEvent, { preRegistration: pr, type: 'corrected' });
+      await addEvent(em, pr, corrections ? `checks:${corrections}` : 'checks', 'checksCompleted', { details: { ...summary } });
       return summary;
     },
 
@@ -94,7 +95,9 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
         if (status === 'approved') pr.exportError = null;
         await em.flush();
       }
-      await addEvent(em, pr, `status:${status}`, 'status', { status, details });
+      // A status reached again in a later correction round gets its own timeline entry.
+      const round = Number(details.afterCorrection ?? (status === 'correctionRequested' ? details.round : 0)) || 0;
+      await addEvent(em, pr, round > (status === 'correctionRequested' ? 1 : 0) ? `status:${status}:${round}` : `status:${status}`, 'status', { status, details });
     },
 
     async recordDecision(reference, decision: Decision) {

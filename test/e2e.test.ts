@@ -218,8 +218,11 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
 
   const noReason = await staff.postForm(`/staff/requests/${reference}/decision`, { _csrf: inputValue(reviewHtml, '_csrf')!, decision: 'reject', note: '' });
   expect(noReason.status).toBe(400);
+  // The page shown after the error carries a fresh, working token (the director corrects and resubmits from it).
+  const retryToken = inputValue(await noReason.text(), '_csrf')!;
+  expect(retryToken).not.toBe('');
   const rejected = await staff.postForm(`/staff/requests/${reference}/decision`, {
-    _csrf: inputValue(reviewHtml, '_csrf')!, decision: 'reject', reasons: ['underAge', 'zoneMismatch'], note: '',
+    _csrf: retryToken, decision: 'reject', reasons: ['underAge', 'zoneMismatch'], note: '',
   });
   expect(rejected.status).toBe(303);
 

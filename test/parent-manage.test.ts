@@ -44,6 +44,7 @@ test('correction round trip through the API: director asks, parent corrects, che
   expect(invalid.status).toBe(400);
   const ok = await put({ 'X-Birth-Certificate-Number': certificate }, corrected);
   expect(ok.status).toBe(200);
+  expect(await ok.json()).toEqual({ reference, status: 'underReview' }); // answered once the checks ran again
   const state = await eventually(async () => {
     const s = await t.temporal.status(reference);
     return s.status === 'underReview' ? s : null;

@@ -134,6 +134,7 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
   }, { validator: (_request) => { if (!awaitingDecision()) refuse(NOT_AWAITING_DECISION, `not awaiting a decision (status ${state.status})`); } });
   setHandler(correctionSubmittedUpdate, async () => {
     correctionSubmitted = true;
+    await condition(() => withdrawn || state.status !== 'correctionRequested'); // answer once the checks have run again
     return { status: state.status };
   }, { validator: () => { if (state.status !== 'correctionRequested' || correctionSubmitted) refuse(NOT_AWAITING_CORRECTION, `no correction awaited (status ${state.status})`); } });
   setHandler(withdrawUpdate, async () => {

@@ -59,6 +59,8 @@ export function apiRouter(deps: WebDeps): Router {
       school: { code: pr.school.code, nameAr: pr.school.nameAr, nameFr: pr.school.nameFr },
       massarCode: pr.massarCode ?? null,
       rejectionReasons: reasons.map((x) => ({ code: x.code, textAr: x.textAr, textFr: x.textFr })),
+      decisionNote: pr.decision === 'reject' ? pr.decisionNote ?? null : null,
+      correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage ?? null : null,
       submittedAt: pr.submittedAt.toISOString(), updatedAt: pr.updatedAt.toISOString(),
       timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status ?? null, channel: (e.details as { channel?: string }).channel ?? null })),
     });

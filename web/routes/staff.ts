@@ -76,7 +76,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
       // session row is written, and the browser's next request could arrive first.
       req.session.save((saveErr) => {
         if (saveErr) return next(saveErr);
-        res.redirect(303, target.startsWith('/staff/') && !target.startsWith('//') ? target : '/staff/requests');
+        res.redirect(303, target.startsWith('/staff/') && !target.startsWith('//') ? target : user.role === 'director' ? '/staff/requests' : '/staff/supervision/');
       });
     });
   });
@@ -137,7 +137,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
   });
 
   // ---- bulk approval ---------------------------------------------------------------------------
-  r.post('/requests/bulk-approve', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+  r.post('/requests/bulk-approve', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
     const user = (req as StaffRequest).staff;
     const t = translator(res.locals.lang);
     if (!canDecide(user)) { forbidden(res); return; }
@@ -232,7 +232,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     await renderReview(deps, req, res, db, user, pr);
   });
 
-  r.post('/requests/:reference/decision', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+  r.post('/requests/:reference/decision', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
     const loaded = await loadForReview(req, res);
     if (!loaded) return;
     const { user, db, pr } = loaded;
@@ -282,7 +282,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?decided=1`);
   });
 
-  r.post('/requests/:reference/correction', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+  r.post('/requests/:reference/correction', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
     const loaded = await loadForReview(req, res);
     if (!loaded) return;
     const { user, db, pr } = loaded;
