@@ -91,8 +91,7 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await supervisor.goto(`${t.baseUrl}/staff/login`);
   await supervisor.fill('#username', `supervisor.${school.directorateCode}`);
   await supervisor.fill('#password', school.director.password);
-  await Promise.all([supervisor.waitForURL(/\/staff\/requests$/), supervisor.click('form button[type="submit"]')]);
-  await supervisor.goto(`${t.baseUrl}/staff/supervision/`);
+  await Promise.all([supervisor.waitForURL(/\/staff\/supervision\/$/), supervisor.click('form button[type="submit"]')]);
   expect(await supervisor.locator('svg[role="img"]').count()).toBeGreaterThan(0);
   await shot(supervisor, 'supervisor-dashboard-1280');
   await supervisor.goto(`${t.baseUrl}/staff/requests/${reference}/history`);
