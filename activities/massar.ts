@@ -19,7 +19,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { PreRegistration } from '../entities';
 import type { Activities } from './types';
-import type { GuardianRole, HijriDate, IsoDate, Level, PersonNames } from '../domain/types';
+import type { GuardianRole, HijriDate, IsoDate, Level, ParentDetails, PersonNames } from '../domain/types';
 
 /** A Massar student code: one capital letter then nine digits, e.g. `G123456789`. */
 export const MASSAR_CODE_PATTERN = /^[A-Z][0-9]{9}$/;
@@ -29,13 +29,7 @@ export const MASSAR_CODE_PATTERN = /^[A-Z][0-9]{9}$/;
  * phone (E.164, e.g. `+212612345678`, or `''` when not given), email (or `''`), address and
  * profession (`''` when not given).
  */
-export interface MassarGuardian extends PersonNames {
-  cin: string;
-  phone: string;
-  email: string;
-  address: string;
-  profession: string;
-}
+export type MassarGuardian = ParentDetails;
 
 /**
  * What Tasjil sends to Massar for one approved pre-registration (JSON body of

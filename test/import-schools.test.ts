@@ -7,29 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrateUp } from '../migrations/run';
+import { recreateDatabase } from '../scripts/lib/postgres';
+import { scratchDatabaseUrl } from './support/stack';
 import { seedAll } from '../migrations/seed';
 import { parseCsv } from '../migrations/seeders/csv';
 import { formatReport, importSchoolMap, planSchoolMap, SCHOOL_MAP_COLUMNS } from '../scripts/import-schools';
 
 const DB_NAME = 'tasjil_seed_import_test';
 
-function databaseUrl(name: string): string {
-  const u = new URL(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-async function recreateDatabase(name: string): Promise<void> {
-  const admin = new Client({ connectionString: databaseUrl('postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-}
 
-const url = databaseUrl(DB_NAME);
+const url = scratchDatabaseUrl(DB_NAME);
 let sql: Client;
 const count = async (query: string, params: unknown[] = []): Promise<number> => Number((await sql.query(query, params)).rows[0].n);
 const snapshot = async () => ({
@@ -89,7 +76,7 @@ describe('planSchoolMap (no database)', () => {
 
 describe('importSchoolMap', () => {
   beforeAll(async () => {
-    await recreateDatabase(DB_NAME);
+    await recreateDatabase(url);
     await migrateUp(url);
     await seedAll(url); // reference data, school years, demo map (01151G01 is a demo group school)
     sql = new Client({ connectionString: url });

@@ -8,6 +8,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { createOrm } from '../entities/orm';
 import { Commune, School, SchoolCapacity, StaffUser } from '../entities';
 import { migrateUp } from '../migrations/run';
+import { recreateDatabase } from '../scripts/lib/postgres';
+import { scratchDatabaseUrl } from './support/stack';
 import { DEMO_PASSWORD, seedAll } from '../migrations/seed';
 import { casablancaDirectorateFor, loadReferenceData, REFERENCE_COUNTS } from '../migrations/seeders/reference';
 import { loadDemoSchoolMap } from '../migrations/seeders/demoSchoolMap';
@@ -15,26 +17,8 @@ import cases from './acceptance/cases.json';
 
 const DB_NAME = 'tasjil_seed_test';
 
-function serverUrl(): URL {
-  return new URL(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-}
-function databaseUrl(name: string): string {
-  const u = serverUrl();
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-async function recreateDatabase(name: string): Promise<void> {
-  const admin = new Client({ connectionString: databaseUrl('postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-}
 
-const url = databaseUrl(DB_NAME);
+const url = scratchDatabaseUrl(DB_NAME);
 let sql: Client;
 const count = async (query: string, params: unknown[] = []): Promise<number> => Number((await sql.query(query, params)).rows[0].n);
 
@@ -47,7 +31,7 @@ const DEMO_DIRECTORS = 10; // 13 schools minus 3 satellite units
 const DEMO_ACCOUNTS = 1 + 3 + 3 + DEMO_DIRECTORS; // admin, 3 academies, 3 directorates, directors
 
 beforeAll(async () => {
-  await recreateDatabase(DB_NAME);
+  await recreateDatabase(url);
   await migrateUp(url);
   sql = new Client({ connectionString: url });
   await sql.connect();

@@ -41,3 +41,13 @@ export async function temporalTestClient(): Promise<{ client: Client; connection
   const client = new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
   return { client, connection, close: () => connection.close() };
 }
+
+/**
+ * URL of a scratch database `name` on the test PostgreSQL server (DATABASE_URL set by the test
+ * stack, else TEST_DATABASE_URL, else 127.0.0.1:5432), for suites that need a database of their own.
+ */
+export function scratchDatabaseUrl(name: string): string {
+  const u = new URL(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  u.pathname = `/${name}`;
+  return u.toString();
+}
