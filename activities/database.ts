@@ -2,7 +2,7 @@
  * Database activities: thin adapters between the workflow and PostgreSQL. Each call forks its own
  * EntityManager; each write is idempotent (a retried activity changes nothing twice).
  */
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, type MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { classifyAge } from '../domain/age';
 import { ageOn } from '../domain/dates';
@@ -10,8 +10,9 @@ import { checkHijriConsistency } from '../domain/hijri';
 import { checkZone } from '../domain/zone';
 import type { AutomaticChecksSummary, Decision, PreRegistrationStatus } from '../domain/types';
 import {
-  AgeRuleRow, AuditLog, PreRegistration, PreRegistrationEvent, type AutomaticChecksDetail,
+  AgeRuleRow, AuditLog, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, type AutomaticChecksDetail,
 } from '../entities';
+import { assignSubmission } from '../web/services/preRegistrations';
 import type { Activities } from './types';
 
 /** Statuses after which a request no longer counts as a live duplicate candidate. */
@@ -25,7 +26,7 @@ async function loadRequest(em: Em, reference: string): Promise<PreRegistration> 
   return pr;
 }
 
-/** Inserts a timeline event unless one with the same key exists (retries are harmless). */
+/** Inserts a timeline event unless one with the same key exists (retries are harmless); inside `em`'s transaction if any. */
 export async function addEvent(
   em: Em, pr: PreRegistration, eventKey: string, type: string,
   opts: { status?: PreRegistrationStatus | null; actor?: string | null; details?: Record<string, unknown>; at?: Date } = {},
@@ -34,11 +35,12 @@ export async function addEvent(
     `insert into pre_registration_event (pre_registration_id, event_key, type, status, actor, details, at)
      values (?, ?, ?, ?, ?, ?, ?) on conflict (pre_registration_id, event_key) do nothing`,
     [pr.id, eventKey, type, opts.status ?? null, opts.actor ?? null, JSON.stringify(opts.details ?? {}), opts.at ?? new Date()],
+    'all', em.getTransactionContext(),
   );
 }
 
 /** Builds the database activities over one MikroORM instance. */
-export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAutomaticChecks' | 'recordStatus' | 'recordDecision' | 'recordRegistration'> {
+export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAutomaticChecks' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'> {
   return {
     async runAutomaticChecks(reference) {
       const em = orm.em.fork();
@@ -80,24 +82,30 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
       pr.hijriCheck = summary.hijriConsistency;
       pr.updatedAt = new Date();
       await em.flush();
-      const corrections = await em.count(PreRegistrationEvent, { preRegistration: pr, type: 'corrected' });
-      await addEvent(em, pr, corrections ? `checks:${corrections}` : 'checks', 'checksCompleted', { details: { ...summary } });
+      // One entry per run: the first, then one after each parent edit or correction.
+      const reruns = await em.count(PreRegistrationEvent, { preRegistration: pr, type: { $in: ['corrected', 'edited'] } });
+      await addEvent(em, pr, reruns ? `checks:${reruns}` : 'checks', 'checksCompleted', { details: { ...summary } });
       return summary;
     },
 
     async recordStatus(reference, status, details) {
       const em = orm.em.fork();
       const pr = await loadRequest(em, reference);
-      if (pr.status !== status) {
+      // Asking for a correction implies the director opened the request.
+      const openedBy = status === 'correctionRequested' && typeof details.requestedBy === 'string' && !pr.openedAt ? details.requestedBy : null;
+      if (pr.status !== status || openedBy) {
         pr.status = status;
         pr.updatedAt = new Date();
         if (status === 'exportFailed') pr.exportError = String(details.error ?? '');
         if (status === 'approved') pr.exportError = null;
+        if (openedBy) { pr.openedAt = pr.updatedAt; pr.openedBy = openedBy; }
         await em.flush();
       }
-      // A status reached again in a later correction round gets its own timeline entry.
+      // A status reached again in a later correction round, or after a parent edit, gets its own timeline entry.
       const round = Number(details.afterCorrection ?? (status === 'correctionRequested' ? details.round : 0)) || 0;
-      await addEvent(em, pr, round > (status === 'correctionRequested' ? 1 : 0) ? `status:${status}:${round}` : `status:${status}`, 'status', { status, details });
+      const edit = Number(details.afterEdit ?? 0) || 0;
+      const key = edit ? `status:${status}:edit:${edit}` : round > (status === 'correctionRequested' ? 1 : 0) ? `status:${status}:${round}` : `status:${status}`;
+      await addEvent(em, pr, key, 'status', { status, details });
     },
 
     async recordDecision(reference, decision: Decision) {
@@ -114,6 +122,8 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
         pr.decisionNote = decision.note?.trim() || null;
         pr.decidedBy = decision.decidedBy;
         pr.decidedAt ??= now;
+        pr.openedAt ??= now; // a decision implies the request was opened (the decision event stands for it)
+        pr.openedBy ??= decision.decidedBy;
         pr.status = status;
         pr.updatedAt = now;
         await tx.flush();
@@ -129,6 +139,35 @@ export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAu
           });
           await tx.flush();
         }
+      });
+    },
+
+    async recordOpened(reference, openedBy) {
+      const em = orm.em.fork();
+      const pr = await loadRequest(em, reference);
+      const at = pr.openedAt ?? new Date();
+      if (!pr.openedAt) {
+        pr.openedAt = at;
+        pr.openedBy = openedBy;
+        await em.flush();
+      }
+      await addEvent(em, pr, 'opened', 'opened', { actor: pr.openedBy ?? openedBy, at });
+    },
+
+    async applyParentEdit(reference, revisionId) {
+      const em = orm.em.fork();
+      await em.transactional(async (tx) => {
+        const pr = await loadRequest(tx, reference);
+        const revision = await tx.findOne(PreRegistrationRevision, { id: revisionId, preRegistration: pr }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!revision) throw ApplicationFailure.nonRetryable(`revision ${revisionId} of ${reference} not found`, 'RevisionNotFound');
+        if (revision.status === 'applied') return; // a retry
+        if (revision.status !== 'pending') throw ApplicationFailure.nonRetryable(`revision ${revisionId} is ${revision.status}`, 'RevisionNotPending');
+        const now = new Date();
+        assignSubmission(tx, pr, revision.data, { photoKey: revision.photoKey ?? null, now });
+        revision.status = 'applied';
+        revision.appliedAt = now;
+        await tx.flush();
+        await addEvent(tx, pr, `edited:${revision.id}`, 'edited', { actor: 'parent', at: now });
       });
     },
 

@@ -14,6 +14,13 @@ export interface Activities {
   recordDecision(reference: string, decision: Decision): Promise<void>;
   /** Records the Massar code: status `registered`. */
   recordRegistration(reference: string, massarCode: string): Promise<void>;
+  /** Staff opened the request: `opened_at` / `opened_by` and the timeline event `opened` (actor the staff user id), once. */
+  recordOpened(reference: string, openedBy: string): Promise<void>;
+  /**
+   * Copies the parent's stored revision into the request in one transaction (timeline event
+   * `edited`, actor `parent`; revision `applied`). Idempotent: an applied revision is not applied again.
+   */
+  applyParentEdit(reference: string, revisionId: string): Promise<void>;
   /** Emails the school's director(s): a request waits for a decision (timeline event `reminder`). */
   remindDirector(reference: string): Promise<{ recipients: number }>;
   /** Flags the request as escalated and emails the directorate's supervisor(s) (timeline event `escalated`). */

@@ -2,15 +2,18 @@ export * from './reference';
 export * from './school';
 export * from './preRegistration';
 export * from './staff';
+export * from './parent';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
-import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationSchema } from './preRegistration';
+import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
 import { AuditLogSchema, StaffUserSchema } from './staff';
+import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
 
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
   AcademySchema, ProvincialDirectorateSchema, CommuneSchema, ResidenceZoneSchema,
   SchoolSchema, SchoolYearSchema, SchoolCapacitySchema, AgeRuleSchema, RejectionReasonSchema,
-  PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema,
+  PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema, PreRegistrationRevisionSchema,
   StaffUserSchema, AuditLogSchema,
+  ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,
 ];

@@ -1,7 +1,7 @@
 import { EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 import type {
   AgeCheckResult, DuplicateCheckResult, GuardianRole, HijriCheckResult, Language, Level,
-  ParentDetails, PreRegistrationStatus, Sibling, ZoneCheckResult,
+  ParentDetails, PreRegistrationStatus, PreRegistrationSubmission, Sibling, ZoneCheckResult,
 } from '../domain/types';
 import { Commune, ResidenceZone } from './reference';
 import { School } from './school';
@@ -51,6 +51,10 @@ export class PreRegistration {
   contactPhoneIsMobile!: boolean;
   language!: Language;
   photoKey?: string | null;
+  /** The parents' space account that submitted it (null for a request made without an account or through the API). */
+  parentAccountId?: string | null;
+  /** Why the parent chose a school that does not recruit from their residence zone (flagged to the director). */
+  schoolChoiceReason?: string | null;
   /** Normalised names, certificate number and CINs for search (domain normalizeForSearch). */
   searchText!: string;
   duplicateKeys!: string[];
@@ -73,6 +77,12 @@ export class PreRegistration {
   escalatedAt?: Date | null;
   /** When personal data was erased (retention, law 09-08). */
   anonymizedAt?: Date | null;
+  /**
+   * When staff first opened the request (review page, staff API, or a decision / correction
+   * request): from then on the parent can no longer edit it. `openedBy` is the staff user id.
+   */
+  openedAt?: Date | null;
+  openedBy?: string | null;
   workflowId!: string;
   submittedAt!: Date;
   updatedAt!: Date;
@@ -116,6 +126,8 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     contactPhoneIsMobile: { type: 'boolean', default: false },
     language: { type: 'string', length: 2 },
     photoKey: { type: 'string', length: 64, nullable: true },
+    parentAccountId: { type: 'uuid', nullable: true, index: true },
+    schoolChoiceReason: { type: 'text', nullable: true },
     searchText: { type: 'text' },
     duplicateKeys: { type: 'text[]' },
     ageCheck: { type: 'string', length: 16, nullable: true },
@@ -133,9 +145,40 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     exportError: { type: 'text', nullable: true },
     escalatedAt: { type: 'datetime', nullable: true },
     anonymizedAt: { type: 'datetime', nullable: true },
+    openedAt: { type: 'datetime', nullable: true },
+    openedBy: { type: 'string', length: 64, nullable: true },
     workflowId: { type: 'string', length: 64 },
     submittedAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
+  },
+});
+
+/**
+ * A parent's edit of a submitted request before staff opened it: the normalised
+ * PreRegistrationSubmission (personal data, PostgreSQL only — the workflow gets the id), the new
+ * photo's key if one was given. `pending` until the workflow applies it (`applied`) or refuses it
+ * (`refused`: the request was opened, decided or withdrawn meanwhile).
+ */
+export class PreRegistrationRevision {
+  id!: string;
+  preRegistration!: PreRegistration;
+  data!: PreRegistrationSubmission;
+  photoKey?: string | null;
+  status!: 'pending' | 'applied' | 'refused';
+  createdAt!: Date;
+  appliedAt?: Date | null;
+}
+export const PreRegistrationRevisionSchema = new EntitySchema<PreRegistrationRevision>({
+  class: PreRegistrationRevision,
+  tableName: 'pre_registration_revision',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    preRegistration: { kind: 'm:1', entity: () => PreRegistration, index: true },
+    data: { type: 'json' },
+    photoKey: { type: 'string', length: 64, nullable: true },
+    status: { type: 'string', length: 8 },
+    createdAt: { type: 'datetime' },
+    appliedAt: { type: 'datetime', nullable: true },
   },
 });
 

@@ -8,7 +8,7 @@ import { workflowIdFor } from '../domain/reference';
 import type { Decision } from '../domain/types';
 import type { Config } from '../config';
 import {
-  correctionSubmittedUpdate, decideUpdate, preRegistration, requestCorrectionUpdate, retryExportUpdate, statusQuery, withdrawUpdate,
+  correctionSubmittedUpdate, decideUpdate, openUpdate, parentEditUpdate, preRegistration, requestCorrectionUpdate, retryExportUpdate, statusQuery, withdrawUpdate,
   type DecisionResult, type PreRegistrationInput, type PreRegistrationState,
 } from '../workflows/preRegistration';
 import { codecFromConfig, decodeHistoryPayloads } from './codec';
@@ -27,6 +27,13 @@ export interface TasjilTemporal {
   correctionSubmitted(reference: string): Promise<DecisionResult>;
   /** The parent withdraws the request (before any decision). */
   withdraw(reference: string): Promise<DecisionResult>;
+  /**
+   * Staff opened the request (Update `open`, idempotent): recorded once; resolves when any parent
+   * edit in flight has been applied. Rejects like any Update (WorkflowNotFoundError once ended).
+   */
+  open(reference: string, openedBy: string): Promise<DecisionResult>;
+  /** The parent's edit, stored as revision `revisionId`: applied and checked; refused (`AlreadyOpened`) once opened. */
+  parentEdit(reference: string, revisionId: string): Promise<DecisionResult>;
   status(reference: string): Promise<PreRegistrationState>;
   /** The history with payloads decrypted (for supervisors). */
   history(reference: string): Promise<History>;
@@ -73,6 +80,8 @@ export async function connectTemporal(config: Config): Promise<TasjilTemporal> {
     requestCorrection: (reference, requestedBy) => handle(reference).executeUpdate(requestCorrectionUpdate, { args: [{ requestedBy }] }),
     correctionSubmitted: (reference) => handle(reference).executeUpdate(correctionSubmittedUpdate),
     withdraw: (reference) => handle(reference).executeUpdate(withdrawUpdate),
+    open: (reference, openedBy) => handle(reference).executeUpdate(openUpdate, { args: [{ openedBy }] }),
+    parentEdit: (reference, revisionId) => handle(reference).executeUpdate(parentEditUpdate, { args: [{ revisionId }] }),
     status: (reference) => handle(reference).query(statusQuery),
     history: async (reference) => decodeHistoryPayloads(await handle(reference).fetchHistory(), codec),
     rawHistory: (reference) => handle(reference).fetchHistory(),

@@ -54,9 +54,10 @@ test('correction round trip through the API: director asks, parent corrects, che
   const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference });
   expect(pr.childLastNameLatin).toBe('El Alaoui El Idrissi');
   expect(pr.searchText).toContain('idrissi');
+  // No correction awaited any more, and the request was opened (the director asked for a correction): no edit either.
   const again = await put({ 'X-Birth-Certificate-Number': certificate }, corrected);
   expect(again.status).toBe(409);
-  expect((await again.json() as { error: string }).error).toBe('notAwaitingCorrection');
+  expect((await again.json() as { error: string }).error).toBe('alreadyOpened');
 });
 
 test('pages: the parent unlocks with the certificate number, corrects, then withdraws', async () => {

@@ -37,6 +37,10 @@ async function insert(ref: string, status: string, year: string, updatedDaysAgo:
       status === 'rejected' ? 'reject' : null, status === 'rejected' ? '{underAge}' : '{}', `pre-registration-${ref}`, updatedDaysAgo, updatedDaysAgo],
   );
   await sql(`insert into notification (pre_registration_id, event, occurrence, channel, idempotency_key, recipient, status, attempts) values (?, 'received', 0, 'email', ?, 'ahmed@example.ma', 'sent', 1)`, [id, `${id}:received:0:email`]);
+  // A parent's edit revision (a copy of the submission, with its own photo).
+  await sql(`insert into photo (key, content_type, bytes, width, height, created_at) values (?, 'image/jpeg', '\\xffd8'::bytea, 300, 400, now())`, [`rev-${ref}`]);
+  await sql(`insert into pre_registration_revision (id, pre_registration_id, data, photo_key, status, created_at) values (?, ?, ?::jsonb, ?, 'refused', now())`,
+    [randomUUID(), id, JSON.stringify({ father: JSON.parse(PERSON) }), `rev-${ref}`]);
 }
 
 beforeAll(async () => {
@@ -96,6 +100,12 @@ describe('retention', () => {
       expect(byRef.get(ref)).toMatchObject({ anonymized: false, child_first_name_ar: 'سلمى', contact_email: 'ahmed@example.ma', father: JSON.parse(PERSON) });
     }
     expect(await sql(`select key from photo where key = 'ret-RET-REJ-OLD'`)).toEqual([]);
+    // The parent's edit revisions of the anonymised requests are gone, with their photos; the others stay.
+    const revisions = await sql<Array<{ reference: string }>>(
+      `select p.reference from pre_registration_revision r join pre_registration p on p.id = r.pre_registration_id where p.reference like 'RET-%' order by 1`);
+    expect(revisions.map((r) => r.reference)).toEqual(['RET-APP-OLD', 'RET-REJ-NEW', 'RET-UND-OLD', 'RET-WDR-PREV']);
+    const revisionPhotos = await sql<Array<{ key: string }>>(`select key from photo where key like 'rev-RET-%' order by 1`);
+    expect(revisionPhotos.map((r) => r.key)).toEqual(['rev-RET-APP-OLD', 'rev-RET-REJ-NEW', 'rev-RET-UND-OLD', 'rev-RET-WDR-PREV']);
     const recipients = await sql<Array<{ reference: string; recipient: string }>>(
       `select p.reference, n.recipient from notification n join pre_registration p on p.id = n.pre_registration_id where p.reference like 'RET-%' and n.recipient = '' order by 1`);
     expect(recipients.map((r) => r.reference)).toEqual(['RET-REJ-OLD', 'RET-REJ-PREV', 'RET-WDR-OLD']);

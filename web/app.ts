@@ -27,6 +27,8 @@ import { devRouter } from './routes/dev';
 import { codecRouter } from './routes/codec';
 import { reconciliationRouter } from './routes/reconciliation';
 import { supervisionRouter } from './routes/supervision';
+import { accountRouter } from './routes/account';
+import { spaceRouter } from './routes/space';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -43,6 +45,10 @@ declare module 'express-session' {
     unlocked?: string[];
     visited?: boolean;
     flash?: string;
+    /** The signed-in parent (parents' space). */
+    parentAccountId?: string;
+    /** A one-time code awaiting entry: its id, purpose, the masked identifier it went to, where to go after. */
+    pendingCode?: { codeId: string; purpose: 'verify' | 'reset'; masked: string; next?: string };
   }
 }
 
@@ -123,6 +129,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
     const u = new URL(req.originalUrl, 'http://x');
     u.searchParams.set('lang', lang === 'ar' ? 'fr' : 'ar');
     res.locals.switchUrl = u.pathname + u.search;
+    res.locals.parentSignedIn = Boolean(req.session.parentAccountId);
     next();
   });
 
@@ -149,6 +156,9 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
   app.use('/staff', staffRouter(deps, csrf));
+  const accounts = accountRouter(deps, csrf);
+  app.use('/account', accounts.router);
+  app.use('/space', spaceRouter(deps, csrf));
   app.use('/', parentRouter(deps, csrf));
 
   app.use((req, res) => {
@@ -168,7 +178,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
     res.render('error', { title: t(`${key}.title`), message: t(`${key}.body`) });
   };
   app.use(onError);
-  return { app, close: () => pool.end() };
+  return { app, close: async () => { accounts.close(); await pool.end(); } };
 }
 
 export type Csrf = {

@@ -101,21 +101,32 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       },
       '/pre-registrations/{reference}': {
         put: {
-          summary: 'Correct a pre-registration after the director asked for it (parent)',
+          summary: 'Change a pre-registration (parent): edit it until the school opens it, or correct it when the director asked for a correction',
+          description: 'Until staff open the request (review page, staff GET, decision or correction request) the parent may edit it: the automatic checks run again and the answer comes once they have. After that, only a correction the director asked for is accepted. School year and level stay as submitted; the photo is optional (kept when absent).',
           parameters: [
             { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'X-Birth-Certificate-Number', in: 'header', required: true, schema: { type: 'string' }, description: "The child's birth certificate number as submitted" },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } } } },
           responses: {
-            200: { description: 'Corrected; the checks run again' }, 400: { description: 'Invalid input, per field' },
-            403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' }, 409: { description: 'No correction awaited' },
+            200: { description: 'Edited or corrected; the checks ran again', content: { 'application/json': { schema: { type: 'object', properties: { reference: { type: 'string' }, status: { $ref: '#/components/schemas/Status' } } } } } },
+            400: { description: 'Invalid input, per field', content: { 'application/json': { schema: { $ref: '#/components/schemas/ValidationError' } } } },
+            403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' },
+            409: {
+              description: '`alreadyOpened`: the school has started examining the request (or it was decided or withdrawn), it can no longer be edited; `notAwaitingCorrection`: the correction came too late. `message` has the text in Arabic and French.',
+              content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string', enum: ['alreadyOpened', 'notAwaitingCorrection', 'workflowEnded'] }, message: { type: 'object', properties: { ar: { type: 'string' }, fr: { type: 'string' } } } } } } },
+            },
           },
         },
         get: {
           summary: 'Status of a pre-registration',
+          description: 'Public. With staff credentials (HTTP Basic, request in scope) the request becomes opened: the parent can no longer edit it (timeline event `opened`); an edit in flight is applied before the answer.',
+          security: [{}, { staffBasic: [] }],
           parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'Status, school, Massar code, rejection reasons and timeline' }, 404: { description: 'Unknown reference' } },
+          responses: {
+            200: { description: 'Status, school, Massar code, rejection reasons, timeline, `openedAt` (when staff opened it, or null) and `editable` (the parent may still edit it)' },
+            401: { description: 'Staff credentials given but wrong' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
+          },
         },
       },
       '/school-map/academies': { get: { summary: 'Academies (AREF): code, nameAr, nameFr', responses: { 200: { description: 'List' } } } },

@@ -2,6 +2,7 @@
  * The pre-registration lifecycle, one workflow per request (workflow ID `preRegistration-<reference>`).
  *
  *   submitted → automatic checks (age, zone, duplicate, Hijri) → parent told "received" → underReview
+ *   (until staff `open` the request, the parent may edit it: `parentEdit`, the checks re-run)
  *   ⇄ correctionRequested (director asks, parent edits, checks re-run)
  *   → director's `decide` Update → approve: Massar export → registered (+ Massar code)
  *                                → reject: rejected (+ coded reasons)
@@ -49,6 +50,10 @@ export interface PreRegistrationState {
   massarCode: string | null;
   /** Number of corrections the director has asked for so far. */
   corrections: number;
+  /** Number of parent edits applied before the request was opened. */
+  edits: number;
+  /** Staff opened the request (review page, staff API, decision or correction request): no more parent edits. */
+  opened: boolean;
   /** Deadlines passed: the director was reminded / the directorate alerted. */
   reminded: boolean;
   escalated: boolean;
@@ -64,12 +69,18 @@ export const DEROGATION_NOTE_REQUIRED = 'DerogationNoteRequired';
 export const NOT_AWAITING_EXPORT_RETRY = 'NotAwaitingExportRetry';
 export const NOT_AWAITING_CORRECTION = 'NotAwaitingCorrection';
 export const CANNOT_WITHDRAW = 'CannotWithdraw';
+/** A parent edit refused: the request was opened, decided or withdrawn (or is not editable in its status). */
+export const ALREADY_OPENED = 'AlreadyOpened';
 
 export const decideUpdate = defineUpdate<DecisionResult, [Decision]>('decide');
 export const requestCorrectionUpdate = defineUpdate<DecisionResult, [{ requestedBy: string }]>('requestCorrection');
 export const correctionSubmittedUpdate = defineUpdate<DecisionResult, []>('correctionSubmitted');
 export const withdrawUpdate = defineUpdate<DecisionResult, []>('withdraw');
 export const retryExportUpdate = defineUpdate<DecisionResult, [{ requestedBy: string }]>('retryExport');
+/** Staff opened the request (idempotent); resolves once any parent edit in flight has been applied. */
+export const openUpdate = defineUpdate<DecisionResult, [{ openedBy: string }]>('open');
+/** The parent's edit, stored as a revision in PostgreSQL (only its id travels): applied, then the checks re-run. */
+export const parentEditUpdate = defineUpdate<DecisionResult, [{ revisionId: string }]>('parentEdit');
 export const statusQuery = defineQuery<PreRegistrationState>('status');
 
 /** Whether approving needs a derogation note: out of zone, tolerance band or under age (circular; law 04-00 art. 1). */
@@ -88,11 +99,20 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
 
   const state: PreRegistrationState = {
     reference: input.reference, status: 'submitted', checks: null, decision: null, rejectionReasons: [], massarCode: null, corrections: 0,
-    reminded: false, escalated: false,
+    edits: 0, opened: false, reminded: false, escalated: false,
   };
   let exportRetryRequested = false;
   let correctionSubmitted = false;
   let withdrawn = false;
+  /** Parent edits accepted and not finished (set synchronously: `open`, decisions and withdrawal wait for them). */
+  let editing = 0;
+  /** One edit applies at a time. */
+  let applyingEdit = false;
+  /** A correction request waits for edits in flight before it takes effect. */
+  let askingCorrection = false;
+  /** The `open` activity, recorded once. */
+  let opening: Promise<void> | null = null;
+  const editsDone = () => editing === 0;
 
   const show = (status: PreRegistrationStatus) => {
     state.status = status;
@@ -102,8 +122,14 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     await db.recordStatus(input.reference, status, details);
     show(status);
   };
-  const refuse = (type: string, message: string) => { throw ApplicationFailure.nonRetryable(message, type); };
-  const awaitingDecision = () => state.status === 'underReview' && state.decision === null;
+  const refuse = (type: string, message: string): never => { throw ApplicationFailure.nonRetryable(message, type); };
+  /** Records the first opening (timeline event `opened`); later calls wait for the same record. */
+  const markOpened = (openedBy: string) => {
+    state.opened = true;
+    opening ??= db.recordOpened(input.reference, openedBy);
+    return opening;
+  };
+  const awaitingDecision = () => state.status === 'underReview' && state.decision === null && !withdrawn && !askingCorrection;
 
   // Handlers are registered before the first await, so no Update or query is ever lost.
   setHandler(statusQuery, () => state);
@@ -111,6 +137,15 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     const checked = validateDecision(raw); // accepted by the validator; this yields the normalised value
     const decision = checked.ok ? checked.value : raw;
     state.decision = decision.decision; // synchronously: a concurrent second decision is refused by the validator
+    state.opened = true; // a decision implies the request was opened (recordDecision stamps opened_at)
+    if (!editsDone()) {
+      await condition(editsDone); // decide on the parent's final data
+      if (decision.decision === 'approve' && needsDerogation(state.checks) && !decision.note) {
+        state.decision = null;
+        await markOpened(decision.decidedBy);
+        refuse(DEROGATION_NOTE_REQUIRED, 'the edited request needs a derogation note to be approved');
+      }
+    }
     await db.recordDecision(input.reference, decision);
     state.rejectionReasons = decision.decision === 'reject' ? decision.reasons : [];
     show(decision.decision === 'approve' ? 'approved' : 'rejected');
@@ -126,6 +161,12 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     },
   });
   setHandler(requestCorrectionUpdate, async ({ requestedBy }) => {
+    state.opened = true; // recordStatus stamps opened_at
+    if (!editsDone()) {
+      askingCorrection = true;
+      await condition(editsDone);
+      askingCorrection = false;
+    }
     state.corrections += 1;
     correctionSubmitted = false;
     show('correctionRequested');
@@ -139,11 +180,12 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
   }, { validator: () => { if (state.status !== 'correctionRequested' || correctionSubmitted) refuse(NOT_AWAITING_CORRECTION, `no correction awaited (status ${state.status})`); } });
   setHandler(withdrawUpdate, async () => {
     withdrawn = true;
+    if (!editsDone()) await condition(editsDone); // an edit in flight stops before recording its status
     await setStatus('withdrawn');
     return { status: state.status };
   }, {
     validator: () => {
-      if (withdrawn || !['submitted', 'underReview', 'correctionRequested'].includes(state.status) || state.decision !== null) {
+      if (withdrawn || askingCorrection || !['submitted', 'underReview', 'correctionRequested'].includes(state.status) || state.decision !== null) {
         refuse(CANNOT_WITHDRAW, `cannot withdraw (status ${state.status})`);
       }
     },
@@ -153,6 +195,39 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
     await setStatus('approved', { retryRequestedBy: requestedBy });
     return { status: state.status };
   }, { validator: (_request) => { if (state.status !== 'exportFailed') refuse(NOT_AWAITING_EXPORT_RETRY, `no failed export to retry (status ${state.status})`); } });
+  setHandler(openUpdate, async ({ openedBy }) => {
+    // Only a request awaiting review is opened here; a decision or correction request already marked it.
+    if (!state.opened && !withdrawn && ['submitted', 'underReview'].includes(state.status)) void markOpened(openedBy);
+    if (opening) await opening;
+    await condition(editsDone); // the staff page then shows the parent's final data
+    return { status: state.status };
+  });
+  setHandler(parentEditUpdate, async ({ revisionId }) => {
+    editing += 1;
+    try {
+      // After the initial checks (and their underReview), one edit at a time.
+      await condition(() => !applyingEdit && (withdrawn || state.status !== 'submitted'));
+      if (withdrawn) refuse(ALREADY_OPENED, 'withdrawn before the edit was applied');
+      applyingEdit = true;
+      try {
+        await db.applyParentEdit(input.reference, revisionId);
+        state.edits += 1;
+        state.checks = await db.runAutomaticChecks(input.reference);
+        if (!withdrawn) await setStatus('underReview', { checks: state.checks, afterEdit: state.edits });
+      } finally {
+        applyingEdit = false;
+      }
+    } finally {
+      editing -= 1;
+    }
+    return { status: state.status };
+  }, {
+    validator: (_edit) => {
+      if (state.opened || withdrawn || askingCorrection || state.decision !== null || !['submitted', 'underReview'].includes(state.status)) {
+        refuse(ALREADY_OPENED, `the request can no longer be edited (status ${state.status}${state.opened ? ', opened' : ''})`);
+      }
+    },
+  });
 
   /** Waits for the director, reminding and escalating when the deadlines pass (once per request). */
   const awaitDirector = async () => {

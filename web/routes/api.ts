@@ -11,7 +11,7 @@ import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../en
 import type { WebDeps } from '../app';
 import { translator } from '../i18n';
 import { openApiDocument } from '../openapi';
-import { DecisionRefused, sendDecision, submitPreRegistration } from '../services/preRegistrations';
+import { canParentEdit, DecisionRefused, openForStaff, sendDecision, submitPreRegistration } from '../services/preRegistrations';
 import { authenticate, canDecide, findInScope, SignInThrottle } from '../services/staff';
 import { audit } from './staff';
 
@@ -29,6 +29,22 @@ export function apiRouter(deps: WebDeps): Router {
   r.use(express.json({ limit: '15mb' }));
 
   r.get('/openapi.json', (_req, res) => { res.json(openApiDocument(deps.config.publicBaseUrl)); });
+
+  /** The staff user of the request's HTTP Basic credentials; otherwise answers 401 (or 429) and returns null. */
+  const staffUser = async (req: Request, res: Response, em: ReturnType<typeof deps.orm.em.fork>) => {
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('Authorization') ?? '');
+    const [username, ...rest] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [''];
+    const key = `${username}|${req.ip}`;
+    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return null; }
+    const user = m ? await authenticate(em, username, rest.join(':')) : null;
+    if (!user) {
+      if (m) throttle.fail(key);
+      res.status(401).set('WWW-Authenticate', 'Basic realm="Tasjil staff", charset="UTF-8"').json({ error: 'unauthorized' });
+      return null;
+    }
+    throttle.reset(key);
+    return user;
+  };
 
   r.post('/pre-registrations', async (req: Request, res: Response) => {
     const body = req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>) } : {};
@@ -49,7 +65,16 @@ export function apiRouter(deps: WebDeps): Router {
 
   r.get('/pre-registrations/:reference', async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
-    const em = deps.orm.em.fork();
+    let em = deps.orm.em.fork();
+    // With staff credentials (HTTP Basic), in scope only: the request becomes opened (no more parent edits).
+    const user = req.get('Authorization') ? await staffUser(req, res, em) : null;
+    if (req.get('Authorization') && !user) return;
+    if (user) {
+      const staffPr = isReference(reference) ? await findInScope(em, user, reference) : null;
+      if (!staffPr) { res.status(404).json({ error: 'notFound' }); return; }
+      await audit(em, user, 'preRegistration.view', reference, { via: 'api' }, req.ip);
+      if (await openForStaff({ em, temporal: deps.temporal, log: deps.log }, staffPr, user.id)) em = deps.orm.em.fork();
+    }
     const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }, { populate: ['school'] }) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
     const reasons = pr.rejectionReasons.length ? await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } }) : [];
@@ -62,24 +87,15 @@ export function apiRouter(deps: WebDeps): Router {
       decisionNote: pr.decision === 'reject' ? pr.decisionNote ?? null : null,
       correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage ?? null : null,
       submittedAt: pr.submittedAt.toISOString(), updatedAt: pr.updatedAt.toISOString(),
+      openedAt: pr.openedAt?.toISOString() ?? null, editable: canParentEdit(pr),
       timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status ?? null, channel: (e.details as { channel?: string }).channel ?? null })),
     });
   });
 
   r.post('/pre-registrations/:reference/decision', async (req, res) => {
-    const header = req.get('Authorization') ?? '';
-    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
-    const [username, ...rest] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [''];
-    const key = `${username}|${req.ip}`;
-    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return; }
     const em = deps.orm.em.fork();
-    const user = m ? await authenticate(em, username, rest.join(':')) : null;
-    if (!user) {
-      if (m) throttle.fail(key);
-      res.status(401).set('WWW-Authenticate', 'Basic realm="Tasjil staff", charset="UTF-8"').json({ error: 'unauthorized' });
-      return;
-    }
-    throttle.reset(key);
+    const user = await staffUser(req, res, em);
+    if (!user) return;
     const reference = normalizeReference(String(req.params.reference));
     const pr = isReference(reference) ? await findInScope(em, user, reference) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }

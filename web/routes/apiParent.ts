@@ -1,6 +1,7 @@
 /**
- * JSON API v1, the parent's side of an existing request: correct it when the director asked for a
- * correction (`PUT /pre-registrations/{reference}`) and withdraw it before a decision
+ * JSON API v1, the parent's side of an existing request: change it (`PUT /pre-registrations/{reference}`):
+ * a correction when the director asked for one, otherwise an edit until the school opens the
+ * request; and withdraw it before a decision
  * (`POST /pre-registrations/{reference}/withdraw`). The caller proves they hold the file with the
  * header `X-Birth-Certificate-Number` (the child's birth certificate number as submitted).
  */
@@ -10,7 +11,7 @@ import { isReference, normalizeReference } from '../../domain/reference';
 import { PreRegistration } from '../../entities';
 import type { WebDeps } from '../app';
 import { translator } from '../i18n';
-import { DecisionRefused, submitCorrection, withdrawPreRegistration } from '../services/preRegistrations';
+import { DecisionRefused, submitCorrection, submitParentEdit, withdrawPreRegistration } from '../services/preRegistrations';
 import { SignInThrottle } from '../services/staff';
 import { apiErrors } from './api';
 
@@ -49,7 +50,11 @@ export function apiParentRouter(deps: WebDeps): Router {
     const photo = p && typeof p === 'object' && typeof p.data === 'string' ? Buffer.from(p.data, 'base64') : undefined;
     delete body.photo;
     try {
-      const result = await submitCorrection({ em: deps.orm.em.fork(), temporal: deps.temporal }, reference, body, photo);
+      const em = deps.orm.em.fork();
+      const current = await em.findOneOrFail(PreRegistration, { reference });
+      // A correction the director asked for, otherwise the parent's own edit (refused once opened: 409 alreadyOpened).
+      const change = current.status === 'correctionRequested' ? submitCorrection : submitParentEdit;
+      const result = await change({ em, temporal: deps.temporal }, reference, body, photo);
       if (!result.ok) { res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) }); return; }
       res.json({ reference, status: result.status });
     } catch (err) {

@@ -129,7 +129,8 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   });
 
   /** The parent proves they hold the file: the birth certificate number unlocks edits in this session. */
-  const unlocked = (req: Request, reference: string) => Boolean(req.session.unlocked?.includes(reference));
+  const unlocked = async (req: Request, reference: string) => Boolean(req.session.unlocked?.includes(reference))
+    || Boolean(req.session.parentAccountId && (await em().count(PreRegistration, { reference, parentAccountId: req.session.parentAccountId })) > 0);
 
   r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res, next) => {
     const reference = normalizeReference(String(req.params.reference));
@@ -148,7 +149,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
 
   r.post('/pre-registrations/:reference/withdraw', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
-    if (!unlocked(req, reference)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    if (!(await unlocked(req, reference))) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
     try {
       await withdrawPreRegistration(deps.temporal, reference);
       res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?withdrawn=1`);
@@ -187,13 +188,13 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   r.get('/pre-registrations/:reference/correct', csrf.withCsrf, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     const pr = isReference(reference) ? await em().findOne(PreRegistration, { reference }) : null;
-    if (!pr || !unlocked(req, reference) || pr.status !== 'correctionRequested') { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    if (!pr || !(await unlocked(req, reference)) || pr.status !== 'correctionRequested') { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
     await renderCorrection(req, res, reference, storedSubmission(pr));
   });
 
   r.post('/pre-registrations/:reference/correct', photoUpload, csrf.protect, csrf.withCsrf, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
-    if (!unlocked(req, reference)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    if (!(await unlocked(req, reference))) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : req.file?.buffer;
     try {
@@ -204,6 +205,28 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       if (!(err instanceof DecisionRefused)) throw err;
       res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?refused=${err.code}#manage`);
     }
+  });
+
+  /** A printable receipt (إيصال) with the reference: what was filed, where, when. */
+  r.get('/pre-registrations/:reference/receipt', async (req, res) => {
+    const lang = res.locals.lang;
+    const t = translator(lang);
+    const reference = normalizeReference(String(req.params.reference));
+    const db = em();
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
+    if (!pr) {
+      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
+      return;
+    }
+    res.render('parent/receipt', {
+      title: `${t('receipt.title')} ${pr.reference}`,
+      pr: {
+        reference: pr.reference, schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr, schoolCode: pr.school.code,
+        level: pr.level, schoolYear: pr.schoolYear, submittedAt: pr.submittedAt, status: pr.status,
+        childFirstName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
+      },
+      printedAt: new Date(),
+    });
   });
 
   r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
@@ -234,9 +257,9 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
       correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage : null,
       canManage: ['submitted', 'underReview', 'correctionRequested'].includes(pr.status),
       canCorrect: pr.status === 'correctionRequested',
-      unlocked: unlocked(req, pr.reference),
+      unlocked: await unlocked(req, pr.reference),
       unlockFailed: req.query.unlock === 'failed',
-      flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
+      flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : req.query.edited === '1' ? 'space.edited' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
     });
   });
   return r;

@@ -16,7 +16,7 @@ import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { readableHistory } from '../services/history';
-import { DecisionRefused, requestCorrection, sendDecision } from '../services/preRegistrations';
+import { DecisionRefused, openForStaff, requestCorrection, sendDecision } from '../services/preRegistrations';
 import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope, SignInThrottle } from '../services/staff';
 import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
 import { approvedList, toCsv, toXlsx } from '../services/exports';
@@ -229,7 +229,10 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     if (!loaded) return;
     const { user, db, pr } = loaded;
     await recordAudit(db, { user, action: 'preRegistration.view', reference: pr.reference, ip: req.ip });
-    await renderReview(deps, req, res, db, user, pr);
+    // Opening the request ends the parent's edits; the workflow answers once an edit in flight is applied.
+    const opened = await openForStaff({ em: db, temporal: deps.temporal, log: deps.log }, pr, user.id);
+    const shown = opened ? await findInScope(em(), user, pr.reference, ['school', 'commune', 'residenceZone']) : pr;
+    await renderReview(deps, req, res, db, user, shown ?? pr);
   });
 
   r.post('/requests/:reference/decision', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {

@@ -13,11 +13,11 @@ import { generateReference, workflowIdFor } from '../../domain/reference';
 import { parseSubmission, submissionToRaw, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
-import { AgeRuleRow, Commune, PreRegistration, PreRegistrationEvent, ResidenceZone, School, SchoolYear } from '../../entities';
+import { AgeRuleRow, Commune, Photo, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
 import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
-  CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
+  ALREADY_OPENED, CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
 } from '../../workflows/preRegistration';
 import { normalizePhoto, storePhoto } from './photos';
 
@@ -25,6 +25,14 @@ import { normalizePhoto, storePhoto } from './photos';
 export type SubmitResult =
   | { ok: true; reference: string; status: string; created: boolean }
   | { ok: false; errors: FieldError[] };
+
+/** Extras of a submission made from the parents' space. */
+export interface SubmitOptions {
+  /** The account that submits (its requests are listed in its space and it may edit or withdraw them). */
+  parentAccountId?: string;
+  /** Why a school outside the residence zone was chosen (required by the parents' space form in that case; max 500 characters). */
+  schoolChoiceReason?: string;
+}
 
 /** Loads the age rule row of a school year and level as a domain AgeRule. */
 export async function ageRuleFor(em: EntityManager, schoolYear: string, level: Level): Promise<AgeRule | null> {
@@ -48,7 +56,8 @@ function rawField(raw: unknown, key: string): unknown {
  */
 export async function submitPreRegistration(
   deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines'] },
-  raw: unknown, photo: Buffer | undefined, submissionToken: string,
+  raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
+  opts: SubmitOptions = {},
 ): Promise<SubmitResult> {
   const { em, temporal } = deps;
   const now = deps.now ?? new Date();
@@ -85,7 +94,11 @@ export async function submitPreRegistration(
     if (!school && !errors.some((e) => e.field === 'schoolCode')) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
   }
 
-  const photoResult = await normalizePhoto(photo);
+  // A photo already normalised and stored (parents' space draft) is used by key, as is.
+  const storedPhoto = photo && 'key' in photo ? await em.findOne(Photo, { key: photo.key }) : null;
+  const photoResult = photo && 'key' in photo
+    ? (storedPhoto ? { ok: true as const, key: storedPhoto.key } : { ok: false as const, error: 'photo.required' })
+    : await normalizePhoto(photo);
   if (!photoResult.ok) errors.push({ field: 'photo', code: `validation.${photoResult.error}` });
 
   if (!parsed.ok || errors.length || !zone || !school || !photoResult.ok) {
@@ -97,7 +110,7 @@ export async function submitPreRegistration(
   let pr: PreRegistration;
   try {
     pr = await em.transactional(async (tx) => {
-      const photoKey = storePhoto(tx, photoResult.jpeg, photoResult.width, photoResult.height);
+      const photoKey = 'key' in photoResult ? photoResult.key : storePhoto(tx, photoResult.jpeg, photoResult.width, photoResult.height);
       const startYear = Number(s.schoolYear.slice(0, 4));
       const reference = generateReference(startYear, (n) => randomBytes(n));
       const row = tx.create(PreRegistration, {
@@ -112,6 +125,7 @@ export async function submitPreRegistration(
         contactEmail: guardian.email, contactPhone: guardian.phone,
         contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
         language: s.language, photoKey,
+        parentAccountId: opts.parentAccountId ?? null, schoolChoiceReason: opts.schoolChoiceReason?.trim() || null,
         searchText: searchTextOf(s, reference),
         duplicateKeys: duplicateKeys({
           birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr,
@@ -151,7 +165,7 @@ function dedupe(errors: FieldError[]): FieldError[] {
 }
 
 /** Why the workflow refused an Update, as a catalogue key suffix (`decision.refused.<code>`). */
-export type RefusalCode = 'alreadyDecided' | 'invalidDecision' | 'derogationNoteRequired' | 'notAwaitingCorrection' | 'cannotWithdraw' | 'notAwaitingExportRetry' | 'workflowEnded';
+export type RefusalCode = 'alreadyDecided' | 'invalidDecision' | 'derogationNoteRequired' | 'notAwaitingCorrection' | 'cannotWithdraw' | 'notAwaitingExportRetry' | 'workflowEnded' | 'alreadyOpened';
 
 /** An Update refused by the workflow (validator) or sent to an ended workflow. */
 export class DecisionRefused extends Error {
@@ -167,6 +181,7 @@ const REFUSALS: Record<string, RefusalCode> = {
   [NOT_AWAITING_CORRECTION]: 'notAwaitingCorrection',
   [CANNOT_WITHDRAW]: 'cannotWithdraw',
   [NOT_AWAITING_EXPORT_RETRY]: 'notAwaitingExportRetry',
+  [ALREADY_OPENED]: 'alreadyOpened',
 };
 
 /**
@@ -213,6 +228,55 @@ export async function requestCorrection(
 /** Fields a parent may change in a correction (the school year, level and school map stay as chosen, the zone and school may change). */
 export type CorrectionResult = { ok: true; status: string } | { ok: false; errors: FieldError[] };
 
+/** A parent's change of a stored request, validated: the normalised submission and the new photo if any. */
+type ValidatedChange =
+  | { ok: true; submission: PreRegistrationSubmission; photo: { jpeg: Buffer; width: number; height: number } | null }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * Validates a changed submission of a stored request (correction or edit) like a new one: domain
+ * rules with the stored school year, level and age rule; the zone must exist in the commune, the
+ * school must exist; the photo is optional (kept when absent).
+ */
+async function validateChange(em: EntityManager, pr: PreRegistration, raw: unknown, photo: Buffer | undefined, now: Date): Promise<ValidatedChange> {
+  const rule = await ageRuleFor(em, pr.schoolYear, pr.level);
+  const parsed = parseSubmission({ ...(raw as object), schoolYear: pr.schoolYear, level: pr.level }, { ageRule: rule, today: todayInCasablanca(now) });
+  const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
+  if (parsed.ok) {
+    const zone = await em.findOne(ResidenceZone, { code: parsed.value.residence.residenceZoneCode }, { populate: ['commune'] });
+    if (!zone || zone.commune.code !== parsed.value.residence.communeCode) errors.push({ field: 'residence.residenceZoneCode', code: 'validation.unknownZone' });
+    if (!(await em.findOne(School, { code: parsed.value.schoolCode }))) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
+  }
+  const newPhoto = photo && photo.length ? await normalizePhoto(photo) : null;
+  if (newPhoto && !newPhoto.ok) errors.push({ field: 'photo', code: `validation.${newPhoto.error}` });
+  if (!parsed.ok || errors.length) return { ok: false, errors: dedupe(errors) };
+  return { ok: true, submission: parsed.value, photo: newPhoto?.ok ? newPhoto : null };
+}
+
+/**
+ * Copies a validated submission onto a stored request: school, commune, zone, the child's names,
+ * civil status, siblings, parents, contact, search text, duplicate keys, and the photo when a new
+ * key is given (school year, level and language stay as stored). Flushed by the caller's
+ * transaction. Shared by corrections and the `applyParentEdit` activity (parent edits).
+ * @param tx the EntityManager managing `row`.
+ */
+export function assignSubmission(tx: EntityManager, row: PreRegistration, s: PreRegistrationSubmission, opts: { photoKey?: string | null; now: Date }): void {
+  const guardian = s.guardianRole === 'tutor' ? s.tutor! : s[s.guardianRole];
+  if (opts.photoKey) row.photoKey = opts.photoKey;
+  Object.assign(row, {
+    school: tx.getReference(School, s.schoolCode), commune: tx.getReference(Commune, s.residence.communeCode), residenceZone: tx.getReference(ResidenceZone, s.residence.residenceZoneCode),
+    childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr, childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
+    birthDate: s.civilStatus.birthDate, birthDateHijri: s.civilStatus.birthDateHijri, birthPlace: s.civilStatus.birthPlace,
+    birthCertificateNumber: s.civilStatus.birthCertificateNumber, birthCertificateDate: s.civilStatus.birthCertificateDate,
+    fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
+    guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
+    contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
+    searchText: searchTextOf(s, row.reference),
+    duplicateKeys: duplicateKeys({ birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr, birthCertificateNumber: s.civilStatus.birthCertificateNumber }),
+    updatedAt: opts.now,
+  });
+}
+
 /**
  * Stores the parent's corrected submission (same validation as a new one; the photo is replaced
  * only when a new one is given) and tells the workflow, which re-runs the checks.
@@ -225,37 +289,12 @@ export async function submitCorrection(
   const now = deps.now ?? new Date();
   const pr = await em.findOneOrFail(PreRegistration, { reference });
   if (pr.status !== 'correctionRequested') throw new DecisionRefused('notAwaitingCorrection', `status ${pr.status}`);
-  const rule = await ageRuleFor(em, pr.schoolYear, pr.level);
-  const parsed = parseSubmission({ ...(raw as object), schoolYear: pr.schoolYear, level: pr.level }, { ageRule: rule, today: todayInCasablanca(now) });
-  const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
-  let zone: ResidenceZone | null = null;
-  let school: School | null = null;
-  if (parsed.ok) {
-    zone = await em.findOne(ResidenceZone, { code: parsed.value.residence.residenceZoneCode }, { populate: ['commune'] });
-    if (!zone || zone.commune.code !== parsed.value.residence.communeCode) errors.push({ field: 'residence.residenceZoneCode', code: 'validation.unknownZone' });
-    school = await em.findOne(School, { code: parsed.value.schoolCode });
-    if (!school) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
-  }
-  const newPhoto = photo && photo.length ? await normalizePhoto(photo) : null;
-  if (newPhoto && !newPhoto.ok) errors.push({ field: 'photo', code: `validation.${newPhoto.error}` });
-  if (!parsed.ok || errors.length || !zone || !school) return { ok: false, errors: dedupe(errors) };
-  const s = parsed.value;
-  const guardian = s.guardianRole === 'tutor' ? s.tutor! : s[s.guardianRole];
+  const change = await validateChange(em, pr, raw, photo, now);
+  if (!change.ok) return change;
   await em.transactional(async (tx) => {
     const row = await tx.findOneOrFail(PreRegistration, { reference });
-    if (newPhoto?.ok) row.photoKey = storePhoto(tx, newPhoto.jpeg, newPhoto.width, newPhoto.height);
-    Object.assign(row, {
-      school: tx.getReference(School, school!.code), commune: tx.getReference(Commune, zone!.commune.code), residenceZone: tx.getReference(ResidenceZone, zone!.code),
-      childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr, childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
-      birthDate: s.civilStatus.birthDate, birthDateHijri: s.civilStatus.birthDateHijri, birthPlace: s.civilStatus.birthPlace,
-      birthCertificateNumber: s.civilStatus.birthCertificateNumber, birthCertificateDate: s.civilStatus.birthCertificateDate,
-      fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
-      guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
-      contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
-      searchText: searchTextOf(s, reference),
-      duplicateKeys: duplicateKeys({ birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr, birthCertificateNumber: s.civilStatus.birthCertificateNumber }),
-      updatedAt: now,
-    });
+    const photoKey = change.photo ? storePhoto(tx, change.photo.jpeg, change.photo.width, change.photo.height) : null;
+    assignSubmission(tx, row, change.submission, { photoKey, now });
     tx.create(PreRegistrationEvent, { preRegistration: row, eventKey: `corrected:${now.getTime()}`, type: 'corrected', actor: 'parent', details: {}, at: now });
   });
   const r = await sendUpdate(() => deps.temporal.correctionSubmitted(reference));
@@ -295,4 +334,94 @@ export function storedSubmission(pr: PreRegistration): Record<string, unknown> {
     siblings: pr.siblings, guardianRole: pr.guardianRole, father: pr.father, mother: pr.mother, tutor: pr.tutor ?? null,
     residence: { communeCode: pr.commune.code, residenceZoneCode: pr.residenceZone.code }, schoolCode: pr.school.code, language: pr.language,
   });
+}
+
+/**
+ * Whether the parent may still edit the request: submitted or under review, no decision, and not
+ * yet opened by staff (the workflow has the last word: it refuses an edit once opened).
+ */
+export function canParentEdit(pr: Pick<PreRegistration, 'status' | 'openedAt' | 'decision'>): boolean {
+  return (pr.status === 'submitted' || pr.status === 'underReview') && !pr.openedAt && !pr.decision;
+}
+
+/**
+ * The parent edits the request before the school opened it. Same validation as a correction (the
+ * school year and level stay as stored; the photo is replaced only when a new one is given). The
+ * normalised submission is stored as a `pre_registration_revision` (personal data stays in
+ * PostgreSQL), then the workflow gets its id (Update `parentEdit`): it applies it to the request,
+ * re-runs the automatic checks and answers with the status (`underReview`).
+ * @param raw the form body (qs-nested strings) or the API's JSON, as for a new submission.
+ * @returns `{ ok: true, status }`, or `{ ok: false, errors }` (per field, catalogue keys) when invalid.
+ * @throws DecisionRefused (`alreadyOpened`) when the request was opened, decided or withdrawn: the
+ *   workflow refused the revision (marked `refused`, its photo deleted), or the status already
+ *   excludes edits (nothing stored); other errors (database or Temporal down) as is, the revision
+ *   then staying `pending`.
+ */
+export async function submitParentEdit(
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date }, reference: string, raw: unknown, photo: Buffer | undefined,
+): Promise<CorrectionResult> {
+  const { em } = deps;
+  const now = deps.now ?? new Date();
+  const pr = await em.findOneOrFail(PreRegistration, { reference });
+  // The workflow decides whether the request is still open to edits; only an impossible status stops here.
+  if (pr.status !== 'submitted' && pr.status !== 'underReview') throw new DecisionRefused('alreadyOpened', `status ${pr.status}`);
+  const change = await validateChange(em, pr, raw, photo, now);
+  if (!change.ok) return change;
+  const revisionId = randomUUID();
+  await em.transactional(async (tx) => {
+    const photoKey = change.photo ? storePhoto(tx, change.photo.jpeg, change.photo.width, change.photo.height) : null;
+    tx.create(PreRegistrationRevision, {
+      id: revisionId, preRegistration: tx.getReference(PreRegistration, pr.id), data: change.submission, photoKey, status: 'pending', createdAt: now,
+    });
+  });
+  try {
+    const r = await sendUpdate(() => deps.temporal.parentEdit(reference, revisionId));
+    return { ok: true, status: r.status };
+  } catch (err) {
+    if (!(err instanceof DecisionRefused)) throw err;
+    await em.fork().transactional(async (tx) => {
+      const conn = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      const rows = await conn.execute<Array<{ photo_key: string | null }>>(
+        `select photo_key from pre_registration_revision where id = ? and status = 'pending' for update`, [revisionId], 'all', ctx,
+      );
+      if (!rows.length) return; // already applied or refused
+      await conn.execute(`update pre_registration_revision set status = 'refused', photo_key = null where id = ?`, [revisionId], 'run', ctx);
+      if (rows[0].photo_key) await conn.execute('delete from photo where key = ?', [rows[0].photo_key], 'run', ctx);
+    });
+    throw new DecisionRefused('alreadyOpened', err.message);
+  }
+}
+
+/**
+ * Staff opened a request (review page, staff API): tells its workflow (Update `open`), which
+ * records it once (`opened_at`, `opened_by`, timeline event `opened`, actor the staff user id) and
+ * answers once any parent edit in flight has been applied — so read the request again afterwards.
+ * Only a request awaiting review (submitted, underReview) is opened; one already opened with no
+ * edit pending is left alone. Never throws: an ended workflow, Temporal being down or slower than
+ * `timeoutMs` is logged and ignored (the page must show anyway).
+ * @returns true when the workflow answered (the data may have changed), false otherwise.
+ */
+export async function openForStaff(
+  deps: { em: EntityManager; temporal: TasjilTemporal; log?: { warn(obj: object, msg?: string): void } },
+  pr: Pick<PreRegistration, 'id' | 'reference' | 'status' | 'openedAt'>, openedBy: string, timeoutMs = 10_000,
+): Promise<boolean> {
+  if (pr.status !== 'submitted' && pr.status !== 'underReview') return false;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    if (pr.openedAt) {
+      const pending = await deps.em.getConnection().execute<Array<{ n: number }>>(
+        `select count(*)::int as n from pre_registration_revision where pre_registration_id = ? and status = 'pending'`, [pr.id],
+      );
+      if (!pending[0]?.n) return false;
+    }
+    await deps.temporal.client.withAbortSignal(controller.signal, () => deps.temporal.open(pr.reference, openedBy));
+    return true;
+  } catch (err) {
+    deps.log?.warn({ err, reference: pr.reference }, 'could not mark the request opened');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

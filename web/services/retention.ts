@@ -3,7 +3,8 @@
  * withdrawn requests whose last change (`updated_at`) is older than their school year's
  * `anonymize_after_days` lose their personal data; what statistics need stays (reference, codes of
  * school, commune, zone, level and year, status and its dates, checks' verdicts, decision and
- * rejection reasons, birth date). One SQL statement does the whole run inside one transaction, with
+ * rejection reasons, birth date); the parent's edit revisions (a copy of the submission) and their
+ * photos are deleted. One SQL statement does the whole run inside one transaction, with
  * one `audit_log` row (actor `system`, action `retention.anonymize`, details `{ count }`).
  * Idempotent: rows already anonymised (`anonymized_at` set) are never touched again.
  */
@@ -32,8 +33,12 @@ export async function anonymizeExpired(em: EntityManager, now: Date = new Date()
           where p.status in (?, ?) and p.anonymized_at is null
             and p.updated_at < ?::timestamptz - make_interval(days => y.anonymize_after_days)
           for update of p
+       ), revisions as (
+         delete from pre_registration_revision r where r.pre_registration_id in (select e.id from expired e) returning r.photo_key
        ), photos as (
-         delete from photo where key in (select e.photo_key from expired e where e.photo_key is not null)
+         delete from photo where key in (
+           select e.photo_key from expired e where e.photo_key is not null
+           union select v.photo_key from revisions v where v.photo_key is not null)
        ), notifications as (
          update notification n set recipient = '' where n.pre_registration_id in (select e.id from expired e)
        ), done as (

@@ -51,3 +51,18 @@ export async function zoneChain(em: EntityManager, zoneCode: string): Promise<{ 
   if (!zone || !directorate) return null;
   return { zone, commune: zone.commune, directorate, academy: directorate.academy };
 }
+
+/**
+ * Schools of a provincial directorate that do not recruit from the zone (the "another school"
+ * choice of the parents' form, which then asks for a reason), ordered by code.
+ */
+export async function otherSchools(em: EntityManager, lang: Language, directorateCode: string, zoneCode: string): Promise<SchoolOption[]> {
+  const inZone = new Set((await em.find(School, { zones: { code: zoneCode } }, { fields: ['code'] })).map((s) => s.code));
+  const rows = await em.find(School, { directorate: { code: directorateCode } }, { orderBy: { code: 'asc' } });
+  return rows.filter((s) => !inZone.has(s.code)).map((s) => ({ code: s.code, name: nameOf(lang, s), address: lang === 'ar' ? s.addressAr : s.addressFr, isDemo: s.isDemo }));
+}
+
+/** Whether the school recruits from the residence zone. */
+export async function schoolServesZone(em: EntityManager, schoolCode: string, zoneCode: string): Promise<boolean> {
+  return (await em.count(School, { code: schoolCode, zones: { code: zoneCode } })) > 0;
+}

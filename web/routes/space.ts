@@ -1,0 +1,333 @@
+/**
+ * The parents' space (الفضاء الخاص بأولياء التلاميذ), for a signed-in parent: their children's
+ * drafts and requests; the pre-registration form in steps (child, civil status, siblings, parents
+ * and guardian, residence and school, photo, review), each step saved as a draft resumable on any
+ * device; editing a submitted request until the school opens it (or when the school asks for a
+ * correction); withdrawal. Every step is a plain form: no JavaScript needed.
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { gregorianToHijri } from '../../domain/hijri';
+import { isIsoDate } from '../../domain/dates';
+import { normalizeReference } from '../../domain/reference';
+import { LEVELS, type Language } from '../../domain/types';
+import { ParentAccount, Photo, PreRegistration, PreRegistrationDraft, School } from '../../entities';
+import type { Csrf, WebDeps } from '../app';
+import { translator } from '../i18n';
+import { requireParent } from './account';
+import { summaryLabel } from './parent';
+import * as map from '../services/schoolMap';
+import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
+import { profileFrom } from '../services/accounts';
+import {
+  DecisionRefused, canParentEdit, errorsByField, submitCorrection, submitParentEdit, submitPreRegistration, withdrawPreRegistration,
+} from '../services/preRegistrations';
+import { STEPS, draftErrors, draftToRaw, editDraft, isStep, mergeStep, newDraft, stepOfField, type Step } from '../services/drafts';
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+const ACTIVE = ['submitted', 'underReview', 'correctionRequested'];
+
+export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
+  const r = Router();
+  const em = () => deps.orm.em.fork();
+  const signedIn = requireParent(deps);
+  const urlencoded = express.urlencoded({ extended: true, limit: '100kb', parameterLimit: 400 });
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 20 } });
+  const photoUpload = (req: Request, res: Response, next: NextFunction) => {
+    upload.single('photo')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') { (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true; next(); return; }
+      next(err);
+    });
+  };
+  const accountOf = (db: EntityManager, res: Response) => db.findOneOrFail(ParentAccount, { id: (res.locals.parent as { id: string }).id });
+  const loadDraft = async (db: EntityManager, req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+    return db.findOne(PreRegistrationDraft, { id, account: (res.locals.parent as { id: string }).id, submittedAt: null });
+  };
+  const notFound = (res: Response) => {
+    const t = translator(res.locals.lang);
+    res.status(404).render('error', { title: t('space.draftNotFound.title'), message: t('space.draftNotFound.body') });
+  };
+
+  // ---- the space: children, drafts and requests ------------------------------------------------
+  r.get('/', signedIn, csrf.withCsrf, async (req, res) => {
+    const lang = res.locals.lang;
+    const t = translator(lang);
+    const db = em();
+    const accountId = (res.locals.parent as { id: string }).id;
+    const drafts = await db.find(PreRegistrationDraft, { account: accountId, submittedAt: null, reference: null }, { orderBy: { updatedAt: 'desc' } });
+    const requests = await db.find(PreRegistration, { parentAccountId: accountId }, { orderBy: { submittedAt: 'desc' }, populate: ['school'] });
+    res.render('space/home', {
+      title: t('space.title'),
+      flash: req.query.reset === '1' ? 'account.reset.done' : req.query.saved === '1' ? 'space.saved' : req.query.deleted === '1' ? 'space.deleted' : req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.edited === '1' ? 'space.edited' : undefined,
+      refused: typeof req.query.refused === 'string' && /^[a-zA-Z]+$/.test(req.query.refused) ? `decision.refused.${req.query.refused}` : undefined,
+      drafts: drafts.map((d) => {
+        const child = obj(d.data.child);
+        return {
+          id: d.id, step: d.step, stepNumber: STEPS.indexOf(d.step as Step) + 1, updatedAt: d.updatedAt,
+          childName: [str(lang === 'ar' ? child.firstNameAr : child.firstNameLatin), str(lang === 'ar' ? child.lastNameAr : child.lastNameLatin)].filter(Boolean).join(' '),
+        };
+      }),
+      stepCount: STEPS.length,
+      requests: requests.map((p) => ({
+        reference: p.reference, status: p.status, submittedAt: p.submittedAt, schoolYear: p.schoolYear, level: p.level,
+        childName: lang === 'ar' ? `${p.childFirstNameAr} ${p.childLastNameAr}` : `${p.childFirstNameLatin} ${p.childLastNameLatin}`,
+        schoolName: lang === 'ar' ? p.school.nameAr : p.school.nameFr,
+        canEdit: canParentEdit(p) || p.status === 'correctionRequested',
+        correction: p.status === 'correctionRequested',
+        canWithdraw: ACTIVE.includes(p.status),
+      })),
+    });
+  });
+
+  r.post('/drafts', signedIn, urlencoded, csrf.protect, async (req, res) => {
+    const db = em();
+    const account = await accountOf(db, res);
+    const year = await map.currentSchoolYear(db);
+    const draft = newDraft(db, account, year?.code ?? '', res.locals.lang);
+    await db.flush();
+    res.redirect(303, `/space/drafts/${draft.id}/child`);
+  });
+
+  r.post('/drafts/:id/delete', signedIn, urlencoded, csrf.protect, async (req, res) => {
+    const db = em();
+    const draft = await loadDraft(db, req, res);
+    if (!draft) { notFound(res); return; }
+    await db.remove(draft).flush();
+    res.redirect(303, '/space?deleted=1');
+  });
+
+  r.get('/drafts/:id/photo.jpg', signedIn, async (req, res) => {
+    const db = em();
+    const draft = await loadDraft(db, req, res);
+    const photo = draft?.photoKey ? await db.findOne(Photo, { key: draft.photoKey }, { populate: ['bytes'] }) : null;
+    if (!photo) { res.status(404).end(); return; }
+    res.set({ 'Content-Type': photo.contentType, 'Cache-Control': 'private, no-store' }).send(photo.bytes);
+  });
+
+  // ---- one step ----------------------------------------------------------------------------------
+  const renderStep = async (req: Request, res: Response, draft: PreRegistrationDraft, step: Step, opts: { errors?: ReturnType<typeof Array.prototype.slice>; status?: number; flash?: string } = {}) => {
+    const lang: Language = res.locals.lang;
+    const t = translator(lang);
+    const db = em();
+    const errors = (opts.errors ?? []) as Array<{ field: string; code: string; params?: Record<string, string> }>;
+    const byField = errors.length ? errorsByField(errors, (k, p) => t(k, p ?? {}) as string) : undefined;
+    const data = draft.data;
+    const model: Record<string, unknown> = {};
+    if (step === 'school') {
+      const residence = obj(data.residence) as Record<string, string>;
+      model.academies = await map.academies(db, lang);
+      model.directorates = residence.academy ? await map.directorates(db, lang, residence.academy) : [];
+      model.communes = residence.directorate ? await map.communes(db, lang, residence.directorate) : [];
+      model.zones = residence.communeCode ? await map.zones(db, lang, residence.communeCode) : [];
+      model.schools = residence.residenceZoneCode ? await map.schoolsForZone(db, lang, residence.residenceZoneCode) : [];
+      model.otherSchools = residence.residenceZoneCode && residence.directorate ? await map.otherSchools(db, lang, residence.directorate, residence.residenceZoneCode) : [];
+      model.noZones = Boolean(residence.communeCode) && (model.zones as unknown[]).length === 0;
+      model.demoNotice = (model.schools as Array<{ isDemo: boolean }>).some((s) => s.isDemo) || (model.zones as unknown[]).length > 0;
+      model.schoolPick = data.schoolChoice === 'other' ? 'other' : str(data.schoolCode);
+    }
+    if (step === 'civilStatus') {
+      const birthDate = str(obj(data.civilStatus).birthDate);
+      model.computedHijri = isIsoDate(birthDate) ? gregorianToHijri(birthDate) : null;
+    }
+    if (step === 'siblings') {
+      const siblings = Array.isArray(data.siblings) ? data.siblings : [];
+      if (siblings.length === 0) data.siblings = [{}];
+    }
+    res.status(opts.status ?? 200).render(`space/step`, {
+      ...model,
+      title: `${errors.length ? `${t('error.titlePrefix')} ` : ''}${t(`space.step.${step}`)} — ${t('space.form.title')}`,
+      draftId: draft.id, step, [`is_${step}`]: true,
+      editing: draft.reference, levelFixed: Boolean(draft.reference),
+      steps: STEPS.map((s, i) => ({ name: s, number: i + 1, current: s === step, reachable: STEPS.indexOf(s) <= Math.max(STEPS.indexOf(draft.step as Step), STEPS.indexOf(step)) })),
+      stepNumber: STEPS.indexOf(step) + 1, stepCount: STEPS.length,
+      form: data, errors: byField,
+      errorList: errors.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, (k) => t(k) as string)} — ${byField![e.field]}` })),
+      levels: LEVELS.map((l) => ({ value: l, label: `level.${l}` })),
+      hasPhoto: Boolean(draft.photoKey), photoVersion: draft.photoKey?.slice(0, 8),
+      flash: opts.flash,
+    });
+  };
+
+  r.get('/drafts/:id/:step', signedIn, csrf.withCsrf, async (req, res) => {
+    const db = em();
+    const draft = await loadDraft(db, req, res);
+    const step = String(req.params.step);
+    if (!draft || !isStep(step)) { notFound(res); return; }
+    if (step === 'review') { await renderReview(req, res, draft); return; }
+    await renderStep(req, res, draft, step, { flash: req.query.saved === '1' ? 'space.saved' : undefined });
+  });
+
+  /** Saves what a step posted; then moves on (when the step is valid), back, or stays. */
+  const saveStep = async (req: Request, res: Response) => {
+    const db = em();
+    const draft = await loadDraft(db, req, res);
+    const step = String(req.params.step ?? 'photo'); // the photo step has its own (multipart) route
+    if (!draft || !isStep(step) || step === 'review') { notFound(res); return; }
+    const body = obj(req.body);
+    const action = str(body.action) || 'next';
+    let flash: string | undefined;
+    if (step === 'school') {
+      // The chooser: a choice that no longer belongs to the one above it (changed higher up) is cleared.
+      const lang: Language = res.locals.lang;
+      const posted = obj(body.residence);
+      const after = { academy: str(posted.academy), directorate: str(posted.directorate), communeCode: str(posted.communeCode), residenceZoneCode: str(posted.residenceZoneCode) };
+      const inList = async (list: Promise<Array<{ code: string }>>, code: string) => (await list).some((x) => x.code === code);
+      if (after.directorate && !(after.academy && await inList(map.directorates(db, lang, after.academy), after.directorate))) after.directorate = '';
+      if (after.communeCode && !(after.directorate && await inList(map.communes(db, lang, after.directorate), after.communeCode))) after.communeCode = '';
+      if (after.residenceZoneCode && !(after.communeCode && await inList(map.zones(db, lang, after.communeCode), after.residenceZoneCode))) after.residenceZoneCode = '';
+      body.residence = after;
+      const pick = str(body.schoolPick);
+      body.schoolChoice = pick === 'other' ? 'other' : 'zone';
+      body.schoolCode = pick === 'other' ? '' : pick;
+      body.otherSchoolCode = pick === 'other' ? str(body.otherSchoolCode) : '';
+      if (body.schoolCode && !(after.residenceZoneCode && await inList(map.schoolsForZone(db, lang, after.residenceZoneCode), str(body.schoolCode)))) body.schoolCode = '';
+      if (body.otherSchoolCode && !(after.residenceZoneCode && await inList(map.otherSchools(db, lang, after.directorate, after.residenceZoneCode), str(body.otherSchoolCode)))) body.otherSchoolCode = '';
+    }
+    if (step === 'photo') {
+      const tooLarge = (req as Request & { photoTooLarge?: boolean }).photoTooLarge;
+      const file = req.file?.buffer;
+      if (tooLarge || (file && file.length)) {
+        const result = await normalizePhoto(tooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : file);
+        if (!result.ok) {
+          await renderStep(req, res, draft, step, { errors: [{ field: 'photo', code: `validation.${result.error}` }], status: 400 });
+          return;
+        }
+        draft.photoKey = storePhoto(db, result.jpeg, result.width, result.height);
+        flash = 'space.photoSaved';
+      }
+    }
+    draft.data = mergeStep(draft.data, step, body, { levelFixed: Boolean(draft.reference) });
+    if (step === 'siblings' && action === 'addSibling') (draft.data.siblings as unknown[]).push({});
+    if (step === 'siblings' && action.startsWith('removeSibling-')) {
+      const i = Number(action.slice('removeSibling-'.length));
+      const list = draft.data.siblings as unknown[];
+      if (Number.isInteger(i) && i >= 0 && i < list.length) list.splice(i, 1);
+    }
+    draft.updatedAt = new Date();
+    const index = STEPS.indexOf(step);
+    if (action === 'next') {
+      const errors = await draftErrors(db, draft, step);
+      if (errors.length) {
+        await db.flush();
+        await renderStep(req, res, draft, step, { errors, status: 400 });
+        return;
+      }
+      if (STEPS.indexOf(draft.step as Step) < index + 1) draft.step = STEPS[index + 1];
+      await db.flush();
+      res.redirect(303, `/space/drafts/${draft.id}/${STEPS[index + 1]}`);
+      return;
+    }
+    await db.flush();
+    if (action === 'back' && index > 0) { res.redirect(303, `/space/drafts/${draft.id}/${STEPS[index - 1]}`); return; }
+    if (action === 'save') { res.redirect(303, draft.reference ? `/space/drafts/${draft.id}/${step}?saved=1` : '/space?saved=1'); return; }
+    if (action === 'photo' && flash) { res.redirect(303, `/space/drafts/${draft.id}/photo?saved=1`); return; }
+    await renderStep(req, res, draft, step, { flash });
+  };
+
+  // ---- review and submission -----------------------------------------------------------------
+  const renderReview = async (req: Request, res: Response, draft: PreRegistrationDraft, status = 200, extraErrors: Array<{ field: string; code: string; params?: Record<string, string> }> = []) => {
+    const lang: Language = res.locals.lang;
+    const t = translator(lang);
+    const db = em();
+    const errors = [...(await draftErrors(db, draft, 'review')), ...extraErrors.filter((e) => e.field !== '')];
+    const byField = errorsByField(errors, (k, p) => t(k, p ?? {}) as string);
+    const raw = draftToRaw(draft.data);
+    const residence = obj(draft.data.residence) as Record<string, string>;
+    const chain = residence.residenceZoneCode ? await map.zoneChain(db, residence.residenceZoneCode) : null;
+    const school = str(raw.schoolCode) ? await db.findOne(School, { code: str(raw.schoolCode) }) : null;
+    const civil = obj(draft.data.civilStatus);
+    const birthDate = str(civil.birthDate);
+    res.status(status).render('space/review', {
+      title: `${errors.length ? `${t('error.titlePrefix')} ` : ''}${t('space.step.review')} — ${t('space.form.title')}`,
+      draftId: draft.id, editing: draft.reference,
+      steps: STEPS.map((s, i) => ({ name: s, number: i + 1, current: s === 'review', reachable: true })),
+      stepNumber: STEPS.length, stepCount: STEPS.length,
+      form: draft.data,
+      computedHijri: isIsoDate(birthDate) ? gregorianToHijri(birthDate) : null,
+      siblings: (Array.isArray(draft.data.siblings) ? draft.data.siblings : []).filter((s) => Object.values(obj(s)).some((v) => str(v).trim())),
+      residence: chain ? {
+        academy: lang === 'ar' ? chain.academy.nameAr : chain.academy.nameFr, directorate: lang === 'ar' ? chain.directorate.nameAr : chain.directorate.nameFr,
+        commune: lang === 'ar' ? chain.commune.nameAr : chain.commune.nameFr, zone: lang === 'ar' ? chain.zone.nameAr : chain.zone.nameFr,
+      } : null,
+      school: school ? { code: school.code, name: lang === 'ar' ? school.nameAr : school.nameFr, other: draft.data.schoolChoice === 'other' } : null,
+      hasPhoto: Boolean(draft.photoKey), photoVersion: draft.photoKey?.slice(0, 8),
+      errors: byField,
+      errorList: errors.map((e) => ({ href: `/space/drafts/${draft.id}/${stepOfField(e.field)}#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, (k) => t(k) as string)} — ${byField[e.field]}` })),
+      canSubmit: errors.length === 0,
+    });
+  };
+
+  r.post('/drafts/:id/review', signedIn, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
+    const db = em();
+    const draft = await loadDraft(db, req, res);
+    if (!draft) { notFound(res); return; }
+    const errors = await draftErrors(db, draft, 'review');
+    if (errors.length) { await renderReview(req, res, draft, 400); return; }
+    const raw = { ...draftToRaw(draft.data), language: res.locals.lang };
+    const account = await accountOf(db, res);
+    const reason = draft.data.schoolChoice === 'other' ? str(draft.data.schoolChoiceReason) : '';
+    try {
+      if (draft.reference) {
+        const pr = await db.findOne(PreRegistration, { reference: draft.reference, parentAccountId: account.id });
+        if (!pr) { notFound(res); return; }
+        const newPhoto = draft.photoKey && draft.photoKey !== pr.photoKey ? (await db.findOne(Photo, { key: draft.photoKey }, { populate: ['bytes'] }))?.bytes : undefined;
+        const send = pr.status === 'correctionRequested' ? submitCorrection : submitParentEdit;
+        const result = await send({ em: em(), temporal: deps.temporal }, pr.reference, raw, newPhoto ?? undefined);
+        if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
+        await db.nativeUpdate(PreRegistration, { reference: pr.reference }, { schoolChoiceReason: reason || null });
+        draft.submittedAt = new Date();
+        account.profile = profileFrom(draft.data);
+        await db.flush();
+        res.redirect(303, `/pre-registrations/${encodeURIComponent(pr.reference)}?${pr.status === 'correctionRequested' ? 'corrected' : 'edited'}=1`);
+        return;
+      }
+      const result = await submitPreRegistration({ em: em(), temporal: deps.temporal }, raw, draft.photoKey ? { key: draft.photoKey } : undefined, draft.id, {
+        parentAccountId: account.id, schoolChoiceReason: reason,
+      });
+      if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
+      draft.submittedAt = new Date();
+      draft.reference = result.reference;
+      account.profile = profileFrom(draft.data);
+      await db.flush();
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      res.redirect(303, `/space?refused=${err.code}`);
+    }
+  });
+
+  // After the review's own route.
+  r.post('/drafts/:id/photo', signedIn, photoUpload, csrf.protect, csrf.withCsrf, saveStep);
+  r.post('/drafts/:id/:step', signedIn, urlencoded, csrf.protect, csrf.withCsrf, saveStep);
+
+  // ---- a submitted request: edit, withdraw -------------------------------------------------------
+  const ownRequest = async (db: EntityManager, req: Request, res: Response) => {
+    const reference = normalizeReference(String(req.params.reference));
+    return db.findOne(PreRegistration, { reference, parentAccountId: (res.locals.parent as { id: string }).id }, { populate: ['school', 'residenceZone', 'commune'] });
+  };
+  r.post('/requests/:reference/edit', signedIn, urlencoded, csrf.protect, async (req, res) => {
+    const db = em();
+    const pr = await ownRequest(db, req, res);
+    if (!pr) { notFound(res); return; }
+    if (!(canParentEdit(pr) || pr.status === 'correctionRequested')) { res.redirect(303, '/space?refused=alreadyOpened'); return; }
+    const draft = await editDraft(db, await accountOf(db, res), pr);
+    res.redirect(303, `/space/drafts/${draft.id}/review`);
+  });
+  r.post('/requests/:reference/withdraw', signedIn, urlencoded, csrf.protect, async (req, res) => {
+    const db = em();
+    const pr = await ownRequest(db, req, res);
+    if (!pr) { notFound(res); return; }
+    try {
+      await withdrawPreRegistration(deps.temporal, pr.reference);
+      res.redirect(303, '/space?withdrawn=1');
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      res.redirect(303, `/space?refused=${err.code}`);
+    }
+  });
+  return r;
+}
