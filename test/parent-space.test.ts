@@ -7,147 +7,49 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OneTimeCode, ParentAccount, PreRegistration, PreRegistrationDraft, PreRegistrationEvent } from '../entities';
-import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { demoSchool, eventually, startTestApp, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
+import { spaceHelpers } from './support/space';
 
 let t: TestApp;
 let school: Awaited<ReturnType<typeof demoSchool>>;
 let chain: { academy: string; directorate: string };
-let photo: Buffer;
 
 beforeAll(async () => {
   t = await startTestApp();
   school = await demoSchool(t);
-  photo = await testPhoto();
   const [row] = await t.orm.em.fork().getConnection().execute<{ academy_code: string }[]>('select academy_code from provincial_directorate where code = ?', [school.directorateCode]);
   chain = { academy: row.academy_code, directorate: school.directorateCode };
+  H = spaceHelpers(t, school, chain);
 });
 afterAll(async () => { await t?.stop(); });
 
-/** The last message the sandboxes captured for `recipient` (email address or E.164 number). */
-async function lastMessage(recipient: string): Promise<{ channel: string; subject: string | null; body: string }> {
-  return eventually(async () => {
-    const rows = await t.orm.em.fork().getConnection().execute<{ channel: string; subject: string | null; body: string }[]>(
-      'select channel, subject, body from dev_outbox_message where recipient = ? order by id desc limit 1', [recipient]);
-    return rows[0];
-  });
-}
-const codeIn = (body: string) => /\b(\d{6})\b/.exec(body)?.[1] ?? '';
-
-async function csrfOf(b: Browser, path: string): Promise<{ html: string; token: string }> {
-  const res = await b.get(path);
-  const html = await res.text();
-  return { html, token: inputValue(html, '_csrf') ?? '' };
-}
-
-/** Signs up and verifies a new account; returns its browser and identifier. */
-async function newParent(identifier = `parent-${randomUUID().slice(0, 8)}@example.ma`, password = 'Jardin-Tanger-2027'): Promise<{ b: Browser; identifier: string; password: string }> {
-  const b = new Browser(t.baseUrl);
-  const { token } = await csrfOf(b, '/account/sign-up?lang=fr');
-  const res = await b.postForm('/account/sign-up', { _csrf: token, identifier, password, passwordConfirm: password, next: '/space' });
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe('/account/verify');
-  const msg = await lastMessage(identifier.includes('@') ? identifier.toLowerCase() : `+212${identifier.replace(/\D/g, '').slice(1)}`);
-  const v = await csrfOf(b, '/account/verify');
-  const ok = await b.postForm('/account/verify', { _csrf: v.token, code: codeIn(msg.body) });
-  expect(ok.status).toBe(303);
-  expect(ok.headers.get('location')).toBe('/space');
-  return { b, identifier, password };
-}
-
-async function signInAgain(identifier: string, password: string): Promise<Browser> {
-  const b = new Browser(t.baseUrl);
-  const { token } = await csrfOf(b, '/account/sign-in?lang=fr');
-  const res = await b.postForm('/account/sign-in', { _csrf: token, identifier, password, next: '/space' });
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe('/space');
-  return b;
-}
-
-async function postStep(b: Browser, draftId: string, step: string, fields: Array<[string, string]>, action = 'next'): Promise<Response> {
-  const { token } = await csrfOf(b, `/space/drafts/${draftId}/${step}`);
-  const body = new URLSearchParams([['_csrf', token], ['action', action], ...fields]);
-  return b.request(`/space/drafts/${draftId}/${step}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-}
-
-async function newDraftId(b: Browser): Promise<string> {
-  const { token } = await csrfOf(b, '/space');
-  const res = await b.postForm('/space/drafts', { _csrf: token });
-  expect(res.status).toBe(303);
-  const m = /^\/space\/drafts\/([0-9a-f-]{36})\/child$/.exec(res.headers.get('location') ?? '');
-  expect(m).not.toBeNull();
-  return m![1];
-}
-
-/** Fills every step with a valid submission; stops before the review. */
-async function fillAllSteps(b: Browser, draftId: string, certificate: string, opts: { skipParents?: boolean } = {}) {
-  const s = validSubmission(school);
-  const steps: Array<[string, Array<[string, string]>]> = [
-    ['child', [['level', 'primary1'], ...toFormFields({ child: s.child })]],
-    ['civilStatus', toFormFields({ civilStatus: { ...s.civilStatus, birthCertificateNumber: certificate } })],
-    ['siblings', toFormFields({ siblings: [{ firstNameAr: '', lastNameAr: '', firstNameLatin: '', lastNameLatin: '', birthDate: '' }] })],
-  ];
-  if (!opts.skipParents) steps.push(['parents', [['guardianRole', 'father'], ...toFormFields({ father: s.father, mother: s.mother })]]);
-  for (const [step, fields] of steps) {
-    const res = await postStep(b, draftId, step, fields);
-    expect([step, res.status]).toEqual([step, 303]);
-  }
-  if (opts.skipParents) {
-    // The parents' details came from the profile: "next" with what the page shows.
-    const page = await (await b.get(`/space/drafts/${draftId}/parents`)).text();
-    expect(inputValue(page, 'father[firstNameLatin]')).toBe('Mohammed');
-    const res = await postStep(b, draftId, 'parents', [['guardianRole', 'father'], ...toFormFields({ father: s.father, mother: s.mother })]);
-    expect(res.status).toBe(303);
-  }
-  const res = await postStep(b, draftId, 'school', [
-    ['residence[academy]', chain.academy], ['residence[directorate]', chain.directorate],
-    ['residence[communeCode]', school.communeCode], ['residence[residenceZoneCode]', school.zoneCode], ['schoolPick', school.schoolCode],
-  ]);
-  expect(res.status).toBe(303);
-  const { token } = await csrfOf(b, `/space/drafts/${draftId}/photo`);
-  const form = new FormData();
-  form.set('_csrf', token);
-  form.set('action', 'next');
-  form.set('photo', new Blob([new Uint8Array(photo)], { type: 'application/octet-stream' }), 'IMG_0001.bin');
-  const up = await b.postMultipart(`/space/drafts/${draftId}/photo`, form);
-  expect(up.status).toBe(303);
-  expect(up.headers.get('location')).toBe(`/space/drafts/${draftId}/review`);
-}
-
-async function submitReview(b: Browser, draftId: string): Promise<string> {
-  const { html, token } = await csrfOf(b, `/space/drafts/${draftId}/review`);
-  expect(html).toContain('id="submit-request"');
-  const res = await b.postForm(`/space/drafts/${draftId}/review`, { _csrf: token });
-  expect(res.status).toBe(303);
-  const m = /^\/pre-registrations\/(P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5})\?(submitted|edited|corrected)=1$/.exec(res.headers.get('location') ?? '');
-  expect(m).not.toBeNull();
-  return m![1];
-}
+let H: ReturnType<typeof spaceHelpers>;
 
 describe('accounts', () => {
   test('sign-up by email: the code arrives by email, a wrong code says how many tries are left, the right one signs in', async () => {
     const identifier = `Amina.${randomUUID().slice(0, 6)}@Example.MA`;
     const b = new Browser(t.baseUrl);
-    const { token } = await csrfOf(b, '/account/sign-up?lang=fr');
+    const { token } = await H.csrfOf(b, '/account/sign-up?lang=fr');
     // Mismatched confirmation and a weak password: messages at the fields, identifier kept.
     const bad = await b.postForm('/account/sign-up', { _csrf: token, identifier, password: '12345678', passwordConfirm: '12345678' });
     expect(bad.status).toBe(400);
     const badHtml = await bad.text();
-    expect(badHtml).toContain('Ce mot de passe est trop facile à deviner ; choisissez-en un autre.');
+    expect(badHtml).toContain('Ce mot de passe est trop facile à deviner ; choisissez-en un autre.');
     expect(inputValue(badHtml, 'identifier')).toBe(identifier);
     expect(badHtml).toContain('href="#password"');
     const again = await b.postForm('/account/sign-up', { _csrf: inputValue(badHtml, '_csrf')!, identifier, password: 'Jardin-Tanger-2027', passwordConfirm: 'Jardin-Tanger-2027' });
     expect(again.status).toBe(303);
-    const msg = await lastMessage(identifier.toLowerCase());
+    const msg = await H.lastMessage(identifier.toLowerCase());
     expect(msg.channel).toBe('email');
-    expect(msg.subject).toBe('Tasjil : votre code de confirmation');
-    const code = codeIn(msg.body);
+    expect(msg.subject).toBe('Tasjil : votre code de confirmation');
+    const code = H.codeIn(msg.body);
     expect(code).toMatch(/^\d{6}$/);
-    const page = await csrfOf(b, '/account/verify');
+    const page = await H.csrfOf(b, '/account/verify');
     expect(page.html).toContain('<bdi dir="ltr">a•••@example.ma</bdi>');
     const wrong = await b.postForm('/account/verify', { _csrf: page.token, code: code === '000000' ? '111111' : '000000' });
     expect(wrong.status).toBe(400);
-    expect(await wrong.text()).toContain('Code incorrect. Essais restants : 4.');
+    expect(await wrong.text()).toContain('Code incorrect. Essais restants : 4.');
     const ok = await b.postForm('/account/verify', { _csrf: page.token, code });
     expect(ok.status).toBe(303);
     const space = await b.get('/space');
@@ -163,28 +65,28 @@ describe('accounts', () => {
 
   test('sign-up by mobile: the code arrives by SMS; a fixed line is refused at the field; resending too soon is refused', async () => {
     const b = new Browser(t.baseUrl);
-    const { token } = await csrfOf(b, '/account/sign-up');
+    const { token } = await H.csrfOf(b, '/account/sign-up');
     const fixed = await b.postForm('/account/sign-up', { _csrf: token, identifier: '0537123456', password: 'Jardin-Tanger-2027', passwordConfirm: 'Jardin-Tanger-2027' });
     expect(fixed.status).toBe(400);
     expect(await fixed.text()).toContain('هذا رقم هاتف ثابت: يُرسل الرمز برسالة نصية، فأدخلوا رقم هاتف محمول (06 أو 07) أو بريدا إلكترونيا.');
     const digits = String(Date.now()).slice(-8);
     const res = await b.postForm('/account/sign-up', { _csrf: token, identifier: `06 ${digits}`, password: 'Jardin-Tanger-2027', passwordConfirm: 'Jardin-Tanger-2027' });
     expect(res.status).toBe(303);
-    const msg = await lastMessage(`+2126${digits}`);
+    const msg = await H.lastMessage(`+2126${digits}`);
     expect(msg.channel).toBe('sms');
     expect(msg.body).toMatch(/^تسجيل: رمز التأكيد \d{6} \(صالح 10 دقائق\)\.$/);
-    const page = await csrfOf(b, '/account/verify');
+    const page = await H.csrfOf(b, '/account/verify');
     const resend = await b.postForm('/account/verify/resend', { _csrf: page.token });
     expect(resend.status).toBe(429);
     expect(await resend.text()).toMatch(/أُرسل رمز للتو؛ يمكنكم طلب رمز آخر بعد \d+ ثانية\./);
-    const ok = await b.postForm('/account/verify', { _csrf: page.token, code: codeIn(msg.body) });
+    const ok = await b.postForm('/account/verify', { _csrf: page.token, code: H.codeIn(msg.body) });
     expect(ok.status).toBe(303);
   });
 
   test('sign-in: one message for a wrong identifier or password, lock after 5 failures, reset by code unlocks', async () => {
-    const { identifier, password } = await newParent();
+    const { identifier, password } = await H.newParent();
     const b = new Browser(t.baseUrl);
-    const { token } = await csrfOf(b, '/account/sign-in?lang=fr');
+    const { token } = await H.csrfOf(b, '/account/sign-in?lang=fr');
     const unknown = await b.postForm('/account/sign-in', { _csrf: token, identifier: `nobody-${randomUUID()}@example.ma`, password });
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).toContain('Identifiant ou mot de passe incorrect.');
@@ -194,21 +96,21 @@ describe('accounts', () => {
     }
     const locked = await b.postForm('/account/sign-in', { _csrf: token, identifier, password });
     expect(locked.status).toBe(429);
-    expect(await locked.text()).toContain('manqués : réessayez dans 15 minutes ou réinitialisez votre mot de passe.');
+    expect(await locked.text()).toContain('manqués : réessayez dans 15 minutes ou réinitialisez votre mot de passe.');
 
-    const r1 = await csrfOf(b, '/account/reset');
+    const r1 = await H.csrfOf(b, '/account/reset');
     const ask = await b.postForm('/account/reset', { _csrf: r1.token, identifier });
     expect(ask.status).toBe(303);
-    const msg = await lastMessage(identifier);
-    expect(msg.subject).toBe('Tasjil : code pour changer votre mot de passe');
-    const r2 = await csrfOf(b, '/account/reset/code');
-    const done = await b.postForm('/account/reset/code', { _csrf: r2.token, code: codeIn(msg.body), password: 'Nouveau-Jardin-2028', passwordConfirm: 'Nouveau-Jardin-2028' });
+    const msg = await H.lastMessage(identifier);
+    expect(msg.subject).toBe('Tasjil : code pour changer votre mot de passe');
+    const r2 = await H.csrfOf(b, '/account/reset/code');
+    const done = await b.postForm('/account/reset/code', { _csrf: r2.token, code: H.codeIn(msg.body), password: 'Nouveau-Jardin-2028', passwordConfirm: 'Nouveau-Jardin-2028' });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/space?reset=1');
-    await signInAgain(identifier, 'Nouveau-Jardin-2028');
+    await H.signInAgain(identifier, 'Nouveau-Jardin-2028');
 
     // Asking a reset for an unknown identifier looks the same and sends nothing.
-    const r3 = await csrfOf(b, '/account/reset');
+    const r3 = await H.csrfOf(b, '/account/reset');
     const nobody = `nobody-${randomUUID().slice(0, 8)}@example.ma`;
     const ask2 = await b.postForm('/account/reset', { _csrf: r3.token, identifier: nobody });
     expect(ask2.status).toBe(303);
@@ -222,8 +124,8 @@ describe('accounts', () => {
     const res = await anon.get('/space');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account/sign-in?next=%2Fspace');
-    const { b } = await newParent();
-    const { token } = await csrfOf(b, '/space');
+    const { b } = await H.newParent();
+    const { token } = await H.csrfOf(b, '/space');
     const out = await b.postForm('/account/sign-out', { _csrf: token });
     expect(out.status).toBe(303);
     expect((await b.get('/space')).status).toBe(303);
@@ -232,9 +134,9 @@ describe('accounts', () => {
 
 describe('the form in steps', () => {
   test('a wrong field is reported at the field with the answers kept; the draft resumes on another device; review and submit', async () => {
-    const { b, identifier, password } = await newParent();
-    const draftId = await newDraftId(b);
-    const bad = await postStep(b, draftId, 'child', [['level', 'primary1'], ['child[firstNameAr]', 'Yassine'], ['child[lastNameAr]', 'العلوي'], ['child[firstNameLatin]', 'Yassine'], ['child[lastNameLatin]', 'El Alaoui']]);
+    const { b, identifier, password } = await H.newParent();
+    const draftId = await H.newDraftId(b);
+    const bad = await H.postStep(b, draftId, 'child', [['level', 'primary1'], ['child[firstNameAr]', 'Yassine'], ['child[lastNameAr]', 'العلوي'], ['child[firstNameLatin]', 'Yassine'], ['child[lastNameLatin]', 'El Alaoui']]);
     expect(bad.status).toBe(400);
     const html = await bad.text();
     expect(html).toContain('<span class="error-message" id="child-firstNameAr-error">');
@@ -247,11 +149,11 @@ describe('the form in steps', () => {
     expect(stored.step).toBe('child');
 
     // Another device: sign in again, the draft is listed and resumes where it was.
-    const other = await signInAgain(identifier, password);
+    const other = await H.signInAgain(identifier, password);
     const space = await (await other.get('/space')).text();
     expect(space).toContain(`/space/drafts/${draftId}/child`);
-    await fillAllSteps(other, draftId, `STEP-${Date.now()}`);
-    const reference = await submitReview(other, draftId);
+    await H.fillAllSteps(other, draftId, `STEP-${Date.now()}`);
+    const reference = await H.submitReview(other, draftId);
     const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference });
     const account = await t.orm.em.fork().findOneOrFail(ParentAccount, { email: identifier });
     expect(pr.parentAccountId).toBe(account.id);
@@ -263,7 +165,7 @@ describe('the form in steps', () => {
     expect(list).not.toContain(`/space/drafts/${draftId}/`);
 
     // A second child: the parents' details are filled in from the profile.
-    const second = await newDraftId(other);
+    const second = await H.newDraftId(other);
     const parents = await (await other.get(`/space/drafts/${second}/parents`)).text();
     expect(inputValue(parents, 'father[firstNameAr]')).toBe('محمد');
     expect(inputValue(parents, 'father[cin]')).toBe('AB123456');
@@ -271,22 +173,22 @@ describe('the form in steps', () => {
   });
 
   test('another school than the zone\'s asks for the reason, which is stored and flagged', async () => {
-    const { b } = await newParent();
-    const draftId = await newDraftId(b);
-    await fillAllSteps(b, draftId, `OTH-${Date.now()}`);
+    const { b } = await H.newParent();
+    const draftId = await H.newDraftId(b);
+    await H.fillAllSteps(b, draftId, `OTH-${Date.now()}`);
     const other = await t.orm.em.fork().getConnection().execute<{ code: string }[]>(
       `select s.code from school s where s.directorate_code = ?
          and not exists (select 1 from school_zone sz where sz.school_code = s.code and sz.residence_zone_code = ?) order by s.code limit 1`,
       [school.directorateCode, school.zoneCode]);
     expect(other.length).toBe(1);
     const residence: Array<[string, string]> = [['residence[academy]', chain.academy], ['residence[directorate]', chain.directorate], ['residence[communeCode]', school.communeCode], ['residence[residenceZoneCode]', school.zoneCode]];
-    const noReason = await postStep(b, draftId, 'school', [...residence, ['schoolPick', 'other'], ['otherSchoolCode', other[0].code], ['schoolChoiceReason', '  ']]);
+    const noReason = await H.postStep(b, draftId, 'school', [...residence, ['schoolPick', 'other'], ['otherSchoolCode', other[0].code], ['schoolChoiceReason', '  ']]);
     expect(noReason.status).toBe(400);
     const noReasonHtml = await noReason.text();
-    expect(noReasonHtml).toContain('<span class="error-message" id="schoolChoiceReason-error">Cet établissement ne recrute pas dans votre zone de résidence : indiquez la raison de ce choix.</span>');
-    const withReason = await postStep(b, draftId, 'school', [...residence, ['schoolPick', 'other'], ['otherSchoolCode', other[0].code], ['schoolChoiceReason', 'أخوه مسجل في هذه المؤسسة']]);
+    expect(noReasonHtml).toContain('<span class="error-message" id="schoolChoiceReason-error">Cet établissement ne recrute pas dans votre zone de résidence : indiquez la raison de ce choix.</span>');
+    const withReason = await H.postStep(b, draftId, 'school', [...residence, ['schoolPick', 'other'], ['otherSchoolCode', other[0].code], ['schoolChoiceReason', 'أخوه مسجل في هذه المؤسسة']]);
     expect(withReason.status).toBe(303);
-    const reference = await submitReview(b, draftId);
+    const reference = await H.submitReview(b, draftId);
     const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference }, { populate: ['school'] });
     expect(pr.school.code).toBe(other[0].code);
     expect(pr.schoolChoiceReason).toBe('أخوه مسجل في هذه المؤسسة');
@@ -295,21 +197,21 @@ describe('the form in steps', () => {
   });
 
   test('edit after submission reaches the workflow until the director opens the request; withdrawal from the space', async () => {
-    const { b } = await newParent();
-    const draftId = await newDraftId(b);
-    await fillAllSteps(b, draftId, `EDT-${Date.now()}`);
-    const reference = await submitReview(b, draftId);
+    const { b } = await H.newParent();
+    const draftId = await H.newDraftId(b);
+    await H.fillAllSteps(b, draftId, `EDT-${Date.now()}`);
+    const reference = await H.submitReview(b, draftId);
     await eventually(async () => (await t.temporal.status(reference)).status === 'underReview');
 
-    const { token } = await csrfOf(b, '/space');
+    const { token } = await H.csrfOf(b, '/space');
     const edit = await b.postForm(`/space/requests/${reference}/edit`, { _csrf: token });
     expect(edit.status).toBe(303);
     const editPath = edit.headers.get('location')!;
     const editId = /\/space\/drafts\/([0-9a-f-]{36})\/review/.exec(editPath)![1];
     const s = validSubmission(school);
-    const changed = await postStep(b, editId, 'child', toFormFields({ child: { ...s.child, firstNameAr: 'أيوب', firstNameLatin: 'Ayoub' } }));
+    const changed = await H.postStep(b, editId, 'child', toFormFields({ child: { ...s.child, firstNameAr: 'أيوب', firstNameLatin: 'Ayoub' } }));
     expect(changed.status).toBe(303);
-    const sent = await submitReview(b, editId);
+    const sent = await H.submitReview(b, editId);
     expect(sent).toBe(reference);
     const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference });
     expect([pr.childFirstNameAr, pr.childFirstNameLatin, pr.level]).toEqual(['أيوب', 'Ayoub', 'primary1']);
@@ -318,10 +220,10 @@ describe('the form in steps', () => {
 
     // The director opens it: no more edits.
     const director = new Browser(t.baseUrl);
-    const login = await csrfOf(director, '/staff/login');
+    const login = await H.csrfOf(director, '/staff/login');
     expect((await director.postForm('/staff/login', { _csrf: login.token, username: school.director.username, password: school.director.password })).status).toBe(303);
     expect((await director.get(`/staff/requests/${reference}`)).status).toBe(200);
-    const spacePage = await csrfOf(b, '/space');
+    const spacePage = await H.csrfOf(b, '/space');
     expect(spacePage.html).not.toContain(`action="/space/requests/${reference}/edit"`);
     const refused = await b.postForm(`/space/requests/${reference}/edit`, { _csrf: spacePage.token });
     expect(refused.headers.get('location')).toBe('/space?refused=alreadyOpened');
@@ -333,9 +235,9 @@ describe('the form in steps', () => {
   });
 
   test('another parent\'s draft or request is not found', async () => {
-    const a = await newParent();
-    const other = await newParent();
-    const draftId = await newDraftId(a.b);
+    const a = await H.newParent();
+    const other = await H.newParent();
+    const draftId = await H.newDraftId(a.b);
     expect((await other.b.get(`/space/drafts/${draftId}/child`)).status).toBe(404);
     expect((await other.b.get(`/space/drafts/${draftId}/photo.jpg`)).status).toBe(404);
   });

@@ -124,6 +124,10 @@ describe('heifDeclaredPixels (ispe, read without decoding)', () => {
     expect(heifDeclaredPixels(withClaimedSize(HEIC, 10_000, 5_001))).toBe(50_010_000);
   });
 
+  test('a file cut inside its mdat still declares its size (the meta box comes first)', () => {
+    expect(heifDeclaredPixels(HEIC.subarray(0, HEIC.length >> 1))).toBe(1_080_000);
+  });
+
   test('null when nothing is declared or the boxes cannot be walked', () => {
     expect(heifDeclaredPixels(HEIC.subarray(0, 200))).toBeNull(); // meta cut off
     expect(heifDeclaredPixels(Buffer.from('not a HEIF file at all'))).toBeNull();
@@ -193,6 +197,14 @@ describe('normalizePhoto: HEIC from a phone', () => {
     const refused = decodeHeic(HEIC, { maxPixels: 1200 * 900 - 1 });
     await expect(refused).rejects.toBeInstanceOf(HeicDecodeError);
     await expect(refused).rejects.toMatchObject({ reason: 'tooManyPixels' });
+  });
+
+  test('decodeHeic: an image without a declared size (no ispe) is corrupt, not a 0×0 picture', async () => {
+    const noSize = Buffer.from(HEIC);
+    noSize.write('xspe', noSize.indexOf('ispe', 0, 'latin1'), 'latin1');
+    expect(heifDeclaredPixels(noSize)).toBeNull();
+    await expect(decodeHeic(noSize)).rejects.toMatchObject({ reason: 'corrupt' });
+    await expect(normalizePhoto(noSize)).resolves.toEqual({ ok: false, error: 'photo.unreadable' });
   });
 
   test('decodeHeic: a decoding over its time limit is abandoned', async () => {

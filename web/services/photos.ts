@@ -11,7 +11,7 @@
  *   libheif applies the HEIF transformations (`irot`, `imir`, `clap`) while decoding; the EXIF
  *   Orientation tag of a HEIF file is ignored, as HEIF/MIAF readers must (phones write both, and
  *   applying both would turn a portrait photo twice). The decoding runs in a short-lived worker
- *   thread: it is synchronous WebAssembly (≈2.5 s for 12 MP) that would otherwise stall the event
+ *   thread: it is synchronous WebAssembly (2.5–4.5 s for 12 MP here) that would otherwise stall the event
  *   loop, and a WebAssembly heap never shrinks, so the worker's exit is what gives the memory back.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
@@ -33,6 +33,7 @@ export const MAX_CONCURRENT_HEIC_DECODES = 2;
 /** A HEIC decoding still running after this long (ms, from its worker's start) is abandoned. */
 export const HEIC_DECODE_TIMEOUT_MS = 60_000;
 
+/** What sharp may decode itself: 'heif' here is AVIF, since HEVC-coded HEIF has gone to heic-decode. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'heif']);
 /** `ftyp` brands of HEVC-coded HEIF: still images (heic, heix), sequences (hevc, hevx), multi-layer/scalable (heim, heis). */
 const HEVC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis']);
@@ -77,36 +78,33 @@ export function heifKind(input: Uint8Array): HeifKind | null {
  * declares the whole canvas, its tiles and thumbnail less; the coded size is the bound, before any
  * `clap` crop.
  * @param input the file's bytes.
- * @returns the largest width × height in pixels, or null when the boxes cannot be walked or there is no `ispe`.
+ * @returns the largest width × height in pixels, or null when no `ispe` is found (no complete meta
+ *   box, e.g. a file cut short before its end, or not HEIF at all).
  */
 export function heifDeclaredPixels(input: Uint8Array): number | null {
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  /** Child boxes between start and end: [type, payload start, end]; null when a size is impossible. */
-  const children = (start: number, end: number): Array<[string, number, number]> | null => {
+  /** The complete child boxes between start and end, up to the first one whose size is impossible (a cut file). */
+  const children = (start: number, end: number): Array<[type: string, body: number, end: number]> => {
     const out: Array<[string, number, number]> = [];
     for (let o = start; o + 8 <= end; ) {
       let size = bytes.readUInt32BE(o);
       let header = 8;
-      if (size === 1) {
-        if (o + 16 > end) return null;
+      if (size === 1 && o + 16 <= end) {
         size = Number(bytes.readBigUInt64BE(o + 8));
         header = 16;
       } else if (size === 0) size = end - o;
-      if (size < header || o + size > end) return null;
+      if (size < header || o + size > end) break;
       out.push([bytes.toString('latin1', o + 4, o + 8), o + header, o + size]);
       o += size;
     }
     return out;
   };
-  const find = (list: Array<[string, number, number]> | null, type: string) => list?.find(([t]) => t === type);
-  // The meta box can be cut off in a truncated file: walk only what is there.
-  const top = children(0, bytes.length) ?? [];
-  const meta = find(top, 'meta');
+  const find = (list: Array<[string, number, number]>, type: string) => list.find(([t]) => t === type);
+  const meta = find(children(0, bytes.length), 'meta');
   const iprp = meta && find(children(meta[1] + 4, meta[2]), 'iprp'); // meta is a FullBox
   const ipco = iprp && find(children(iprp[1], iprp[2]), 'ipco');
-  const properties = ipco ? children(ipco[1], ipco[2]) : null;
   let largest: number | null = null;
-  for (const [type, body, end] of properties ?? []) {
+  for (const [type, body, end] of ipco ? children(ipco[1], ipco[2]) : []) {
     if (type !== 'ispe' || body + 12 > end) continue;
     const pixels = bytes.readUInt32BE(body + 4) * bytes.readUInt32BE(body + 8); // after version/flags
     largest = Math.max(largest ?? 0, pixels);
@@ -138,8 +136,8 @@ export interface DecodedHeic {
 type WorkerReply = { ok: true; width: number; height: number; data: Uint8ClampedArray } | { ok: false; reason: HeicDecodeFailure; detail: string };
 
 /**
- * The worker: parses with libheif (no pixel decoded yet), checks the primary image's size (after
- * irot, so width × height is the decoded pixel count), decodes it, transfers the RGBA back. Plain
+ * The worker: parses with libheif (no pixel decoded yet), checks the first image's size (as
+ * displayed, after irot/clap; a missing size is corruption), decodes it, transfers the RGBA back. Plain
  * JavaScript evaluated as is, so that it runs the same under tsx, jest and compiled output.
  */
 const HEIC_WORKER_SOURCE = `
@@ -158,6 +156,11 @@ console.log = console.warn = console.error = () => {};
   }
   try {
     const image = images[0];
+    if (!(image.width > 0 && image.height > 0)) {
+      parentPort.postMessage({ ok: false, reason: 'corrupt', detail: 'no image size (ispe)' });
+      return;
+    }
+    // Second line behind heifDeclaredPixels: the size libheif will decode to, from its own parse.
     if (image.width * image.height > workerData.maxPixels) {
       parentPort.postMessage({ ok: false, reason: 'tooManyPixels', detail: image.width + 'x' + image.height });
       return;
@@ -297,8 +300,6 @@ export async function normalizePhoto(input: Buffer | undefined): Promise<Normali
     return { ok: false, error: 'photo.unsupported' };
   }
   if (!metadata.format || !ACCEPTED_FORMATS.has(metadata.format)) return { ok: false, error: 'photo.unsupported' };
-  // HEVC inside a HEIF file whose brands heifKind does not list: libvips has no HEVC decoder.
-  if (metadata.format === 'heif' && metadata.compression === 'hevc') return normalizeHevc(input);
   if ((metadata.width ?? 0) * (metadata.height ?? 0) > MAX_PHOTO_PIXELS) return { ok: false, error: 'photo.unreadable' };
   return encodeJpeg(() => sharp(input, { failOn: 'error', limitInputPixels: MAX_PHOTO_PIXELS }).rotate());
 }
