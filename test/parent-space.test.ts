@@ -194,6 +194,14 @@ describe('the form in steps', () => {
     expect(pr.schoolChoiceReason).toBe('أخوه مسجل في هذه المؤسسة');
     const checks = await eventually(async () => (await t.temporal.status(reference)).checks);
     expect(checks.zone).toBe('outOfZone');
+    // Flagged to that school's director, with the reason.
+    const directorAccount = t.demoAccounts.find((a) => a.role === 'director' && a.username.endsWith(other[0].code))!;
+    const director = new Browser(t.baseUrl);
+    const login = await H.csrfOf(director, '/staff/login?lang=fr');
+    expect((await director.postForm('/staff/login', { _csrf: login.token, username: directorAccount.username, password: directorAccount.password })).status).toBe(303);
+    const review = await (await director.get(`/staff/requests/${reference}`)).text();
+    expect(review).toContain('<span class="tag tag-warn">Établissement choisi hors de la zone de résidence par le parent</span>');
+    expect(review).toContain('<q>أخوه مسجل في هذه المؤسسة</q>');
   });
 
   test('edit after submission reaches the workflow until the director opens the request; withdrawal from the space', async () => {
@@ -240,5 +248,40 @@ describe('the form in steps', () => {
     const draftId = await H.newDraftId(a.b);
     expect((await other.b.get(`/space/drafts/${draftId}/child`)).status).toBe(404);
     expect((await other.b.get(`/space/drafts/${draftId}/photo.jpg`)).status).toBe(404);
+  });
+});
+
+describe('retention of the parents\' space (law 09-08)', () => {
+  test('stale drafts and their photos, never-verified accounts and old one-time codes are deleted; the rest stays', async () => {
+    const { purgeParentSpace } = await import('../web/services/retention');
+    const em = t.orm.em.fork();
+    const conn = em.getConnection();
+    const now = new Date('2031-06-01T10:00:00Z');
+    const days = (n: number) => new Date(now.getTime() - n * 86400_000);
+    const tag = randomUUID().slice(0, 8);
+    const ids = { verified: randomUUID(), oldUnverified: randomUUID(), newUnverified: randomUUID() };
+    const account = (id: string, email: string, created: Date, verified: Date | null) => conn.execute(
+      `insert into parent_account (id, email, password_hash, language, verified_at, profile, created_at) values (?, ?, 'x', 'ar', ?, '{}', ?)`, [id, email, verified, created]);
+    await account(ids.verified, `ret-v-${tag}@example.ma`, days(400), days(400));
+    await account(ids.oldUnverified, `ret-o-${tag}@example.ma`, days(8), null);
+    await account(ids.newUnverified, `ret-n-${tag}@example.ma`, days(6), null);
+    await conn.execute(`insert into photo (key, content_type, bytes, width, height, created_at) values (?, 'image/jpeg', '\\x00', 1, 1, ?), (?, 'image/jpeg', '\\x00', 1, 1, ?)`, [`old-${tag}`, days(200), `new-${tag}`, days(10)]);
+    const draft = (photo: string, updated: Date) => conn.execute(
+      `insert into pre_registration_draft (id, account_id, data, step, photo_key, created_at, updated_at) values (?, ?, '{}', 'photo', ?, ?, ?) returning id`, [randomUUID(), ids.verified, photo, updated, updated]);
+    await draft(`old-${tag}`, days(181));
+    await draft(`new-${tag}`, days(179));
+    await conn.execute(`insert into one_time_code (id, account_id, purpose, channel, code_hash, expires_at, created_at) values (?, ?, 'verify', 'email', 'h', ?, ?), (?, ?, 'verify', 'email', 'h', ?, ?)`,
+      [randomUUID(), ids.verified, days(2), days(2), randomUUID(), ids.verified, new Date(now.getTime() - 3600_000), new Date(now.getTime() - 3600_000)]);
+
+    const counts = await purgeParentSpace(t.orm.em.fork(), now);
+    expect(counts.drafts).toBeGreaterThanOrEqual(1);
+    expect(counts.accounts).toBeGreaterThanOrEqual(1);
+    const left = async (sql: string, params: unknown[]) => (await conn.execute<Array<{ k: string }>>(sql, params)).map((r) => r.k).sort();
+    expect(await left(`select email as k from parent_account where email like ?`, [`ret-%-${tag}@example.ma`])).toEqual([`ret-n-${tag}@example.ma`, `ret-v-${tag}@example.ma`]);
+    expect(await left(`select photo_key as k from pre_registration_draft where account_id = ?`, [ids.verified])).toEqual([`new-${tag}`]);
+    expect(await left(`select key as k from photo where key in (?, ?)`, [`old-${tag}`, `new-${tag}`])).toEqual([`new-${tag}`]);
+    expect((await left(`select id::text as k from one_time_code where account_id = ?`, [ids.verified])).length).toBe(1);
+    const audit = await conn.execute<Array<{ details: Record<string, number> }>>(`select details from audit_log where action = 'retention.purgeParentSpace' and at = ?`, [now]);
+    expect(audit.map((a) => a.details)).toEqual([counts]);
   });
 });

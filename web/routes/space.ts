@@ -158,7 +158,7 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
     const step = String(req.params.step);
     if (!draft || !isStep(step)) { notFound(res); return; }
     if (step === 'review') { await renderReview(req, res, draft); return; }
-    await renderStep(req, res, draft, step, { flash: req.query.saved === '1' ? 'space.saved' : undefined });
+    await renderStep(req, res, draft, step, { flash: req.query.saved === '1' ? 'space.saved' : req.query.saved === 'photo' ? 'space.photoSaved' : undefined });
   });
 
   /** Saves what a step posted; then moves on (when the step is valid), back, or stays. */
@@ -224,7 +224,7 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
     await db.flush();
     if (action === 'back' && index > 0) { res.redirect(303, `/space/drafts/${draft.id}/${STEPS[index - 1]}`); return; }
     if (action === 'save') { res.redirect(303, draft.reference ? `/space/drafts/${draft.id}/${step}?saved=1` : '/space?saved=1'); return; }
-    if (action === 'photo' && flash) { res.redirect(303, `/space/drafts/${draft.id}/photo?saved=1`); return; }
+    if (action === 'photo' && flash) { res.redirect(303, `/space/drafts/${draft.id}/photo?saved=photo`); return; }
     await renderStep(req, res, draft, step, { flash });
   };
 
@@ -279,8 +279,9 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
         const result = await send({ em: em(), temporal: deps.temporal }, pr.reference, raw, newPhoto ?? undefined);
         if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
         await db.nativeUpdate(PreRegistration, { reference: pr.reference }, { schoolChoiceReason: reason || null });
-        draft.submittedAt = new Date();
         account.profile = profileFrom(draft.data);
+        draft.submittedAt = new Date();
+        draft.data = {}; // the request holds the data now: no second copy (law 09-08)
         await db.flush();
         res.redirect(303, `/pre-registrations/${encodeURIComponent(pr.reference)}?${pr.status === 'correctionRequested' ? 'corrected' : 'edited'}=1`);
         return;
@@ -289,9 +290,10 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
         parentAccountId: account.id, schoolChoiceReason: reason,
       });
       if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
+      account.profile = profileFrom(draft.data);
       draft.submittedAt = new Date();
       draft.reference = result.reference;
-      account.profile = profileFrom(draft.data);
+      draft.data = {}; // the request holds the data now: no second copy (law 09-08)
       await db.flush();
       res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
     } catch (err) {

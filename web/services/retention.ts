@@ -48,7 +48,7 @@ export async function anonymizeExpired(em: EntityManager, now: Date = new Date()
            father = ${BLANK_PERSON_SQL}, mother = ${BLANK_PERSON_SQL},
            tutor = case when p.tutor is null or p.tutor = 'null'::jsonb then p.tutor else ${BLANK_PERSON_SQL} end,
            siblings = '[]'::jsonb, contact_email = '', contact_phone = '', search_text = '', duplicate_keys = '{}',
-           photo_key = null, decision_note = null, correction_message = null, anonymized_at = ?
+           photo_key = null, decision_note = null, correction_message = null, school_choice_reason = null, anonymized_at = ?
           where p.id in (select e.id from expired e)
           returning p.id
        )
@@ -63,5 +63,49 @@ export async function anonymizeExpired(em: EntityManager, now: Date = new Date()
       'run', tx.getTransactionContext(),
     );
     return { anonymized };
+  });
+}
+
+/** How long the parents' space keeps what was never finished (law 09-08: no longer than needed). */
+export const PARENT_SPACE_RETENTION = {
+  /** A draft untouched this long is deleted with its photo (days). */
+  draftDays: 180,
+  /** An account never verified is deleted after this long (days). */
+  unverifiedAccountDays: 7,
+  /** One-time codes are deleted once this old (hours); they are valid 10 minutes. */
+  codeHours: 24,
+} as const;
+export const PARENT_SPACE_PURGE_AUDIT_ACTION = 'retention.purgeParentSpace';
+
+/**
+ * Deletes the parents' space data that has no further use as of `now`: drafts untouched for 180
+ * days (and their photos, unless a request uses them), accounts never verified after 7 days, and
+ * one-time codes older than 24 hours. One audit row per run with the counts.
+ */
+export async function purgeParentSpace(em: EntityManager, now: Date = new Date()): Promise<{ drafts: number; accounts: number; codes: number }> {
+  return em.transactional(async (tx) => {
+    const conn = tx.getConnection();
+    const ctx = tx.getTransactionContext();
+    const p = PARENT_SPACE_RETENTION;
+    const [d] = await conn.execute<Array<{ n: number }>>(
+      `with gone as (
+         delete from pre_registration_draft where updated_at < ?::timestamptz - make_interval(days => ?) returning photo_key
+       ), photos as (
+         delete from photo where key in (select g.photo_key from gone g where g.photo_key is not null)
+           and not exists (select 1 from pre_registration r where r.photo_key = photo.key)
+       )
+       select count(*)::int as n from gone`, [now, p.draftDays], 'all', ctx);
+    const [a] = await conn.execute<Array<{ n: number }>>(
+      `with gone as (delete from parent_account where verified_at is null and created_at < ?::timestamptz - make_interval(days => ?) returning id)
+       select count(*)::int as n from gone`, [now, p.unverifiedAccountDays], 'all', ctx);
+    const [c] = await conn.execute<Array<{ n: number }>>(
+      `with gone as (delete from one_time_code where created_at < ?::timestamptz - make_interval(hours => ?) returning id)
+       select count(*)::int as n from gone`, [now, p.codeHours], 'all', ctx);
+    const counts = { drafts: Number(d?.n ?? 0), accounts: Number(a?.n ?? 0), codes: Number(c?.n ?? 0) };
+    await conn.execute(
+      `insert into audit_log (at, actor_id, actor_role, action, reference, ip, details) values (?, 'system', 'system', ?, null, null, ?::jsonb)`,
+      [now, PARENT_SPACE_PURGE_AUDIT_ACTION, JSON.stringify(counts)], 'run', ctx,
+    );
+    return counts;
   });
 }

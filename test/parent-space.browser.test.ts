@@ -1,0 +1,540 @@
+/**
+ * The parents' space in a real browser (Debian's Chromium driven by playwright-core), in Arabic and
+ * in French, as a new user would: inputs found by their label, buttons and links by their visible
+ * text, nothing posted behind the page's back.
+ *
+ * Per language, one parent:
+ * - signs up (Arabic: e-mail address; French: mobile number), reads the one-time code from the
+ *   messaging sandboxes' outbox (dev_outbox_message) and confirms it;
+ * - fills every step; a wrong answer is reported at the field and in the summary at the top, whose
+ *   link jumps to the field; the other answers are kept; corrected, the form goes on; the civil-status
+ *   step shows the Hijri date computed from the birth date;
+ * - part-way, "save and continue later", signs out, signs in again in a new browser context (another
+ *   device) and resumes from the space;
+ * - chooses the residence and school without JavaScript (Arabic: "update lists" after each choice)
+ *   or with it (French: each choice reloads the lists by itself);
+ * - uploads the photo (Arabic: the HEIC fixture from an iPhone; French: a JPEG made with sharp),
+ *   checks every part of the review page, submits and reads the reference on the status page;
+ * - then edits the request from the space (the child's first name), sends the changes, and withdraws it.
+ * Every step, the sign-up, the code page and the space home are captured full page at 360 px and
+ * 1280 px in test-output/screenshots/space-<lang>-<page>-<width>.png.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { gregorianToHijri } from '../domain/hijri';
+import { PreRegistration, PreRegistrationDraft } from '../entities';
+import { translator } from '../web/i18n';
+import { demoSchool, eventually, startTestApp, type TestApp } from './support/app';
+
+const SHOTS = path.join(__dirname, '..', 'test-output', 'screenshots');
+const HEIC = path.join(__dirname, 'fixtures', 'photo-1200x900.heic');
+const WIDTHS = [360, 1280] as const;
+const PAGES = ['sign-up', 'verify', 'home', 'child', 'civilStatus', 'siblings', 'parents', 'school', 'photo', 'review'] as const;
+type Lang = 'ar' | 'fr';
+
+// The page-side globals used inside page.evaluate (the project compiles without the DOM library).
+declare const document: { activeElement: { id: string } | null; querySelector(s: string): { naturalWidth: number; complete: boolean } | null };
+
+let t: TestApp;
+let browser: Browser;
+let place: { academy: Record<Lang, string>; directorate: Record<Lang, string>; commune: Record<Lang, string>; zone: Record<Lang, string>; school: Record<Lang, string>; schoolCode: string };
+const written: string[] = [];
+const stamp = `${Date.now().toString(36).toUpperCase()}${randomUUID().slice(0, 4).toUpperCase()}`;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  // The demo school of test/parent-space.test.ts and the names of its chain, as the lists show them.
+  const school = await demoSchool(t, 'first');
+  const [row] = await t.orm.em.fork().getConnection().execute<Array<Record<string, string>>>(
+    `select a.name_ar as academy_ar, a.name_fr as academy_fr, d.name_ar as directorate_ar, d.name_fr as directorate_fr,
+            c.name_ar as commune_ar, c.name_fr as commune_fr, z.name_ar as zone_ar, z.name_fr as zone_fr, s.name_ar as school_ar, s.name_fr as school_fr
+       from school s, residence_zone z, commune c, provincial_directorate d, academy a
+      where s.code = ? and z.code = ? and c.code = z.commune_code and d.code = ? and a.code = d.academy_code`,
+    [school.schoolCode, school.zoneCode, school.directorateCode]);
+  const pair = (k: string) => ({ ar: row[`${k}_ar`], fr: row[`${k}_fr`] });
+  place = { academy: pair('academy'), directorate: pair('directorate'), commune: pair('commune'), zone: pair('zone'), school: pair('school'), schoolCode: school.schoolCode };
+}, 60000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/** Collapses the markup's white space (not the catalogue's no-break spaces). */
+const norm = (s: string | null) => (s ?? '').replace(/[ \t\n\r\f]+/g, ' ').replace(/^ | $/g, '');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Runs `action` (a click, a choice) and waits until the page it leads to has loaded. */
+async function navigates(page: Page, action: () => Promise<unknown>): Promise<void> {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
+}
+const press = (page: Page, button: Locator) => navigates(page, () => button.click());
+
+/** Full-page captures at 360 and 1280 px; the viewport is put back as it was. */
+async function shots(page: Page, lang: Lang, name: (typeof PAGES)[number]): Promise<void> {
+  const before = page.viewportSize();
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    const file = path.join(SHOTS, `space-${lang}-${name}-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    written.push(file);
+  }
+  if (before) await page.setViewportSize(before);
+}
+
+/** The last message the sandboxes captured for `recipient` (e-mail address or E.164 number) after `afterId`. */
+async function lastMessage(recipient: string): Promise<{ channel: string; subject: string | null; body: string }> {
+  return eventually(async () => {
+    const rows = await t.orm.em.fork().getConnection().execute<{ channel: string; subject: string | null; body: string }[]>(
+      'select channel, subject, body from dev_outbox_message where recipient = ? order by id desc limit 1', [recipient]);
+    return rows[0];
+  });
+}
+
+/** The message shown at a field: the element its aria-describedby names as the error. */
+async function fieldError(page: Page, field: Locator): Promise<string> {
+  const ids = ((await field.getAttribute('aria-describedby')) ?? '').split(/\s+/).filter((id) => id.endsWith('-error'));
+  expect(ids.length).toBe(1);
+  return norm(await page.locator(`#${ids[0]}`).textContent());
+}
+
+/** `dt` → `dd` of a definition list, texts with their white space collapsed. */
+async function summary(list: Locator): Promise<Array<[string, string]>> {
+  const dts = (await list.locator('dt').allTextContents()).map(norm);
+  const dds = (await list.locator('dd').allTextContents()).map(norm);
+  return dts.map((dt, i) => [dt, dds[i]]);
+}
+
+interface Person { firstNameAr: string; lastNameAr: string; firstNameLatin: string; lastNameLatin: string; cin?: string; profession?: string; phone?: string; email?: string; address?: string }
+interface Journey {
+  lang: Lang;
+  /** How the parent signs up and signs in: an e-mail address or a mobile number as typed. */
+  identifier: string;
+  /** Where the code arrives (outbox recipient). */
+  recipient: string;
+  password: string;
+  child: Person;
+  /** What the parent types first in one of the child's names, and where. */
+  wrongName: { field: 'firstNameAr' | 'lastNameLatin'; typed: string; code: string };
+  birthDate: string;
+  civil: { birthPlace: string; certificate: string; certificateDate: string; fatherLineage: string; motherLineage: string };
+  sibling: (Person & { birthDate: string }) | null;
+  guardian: 'father' | 'mother';
+  father: Person;
+  mother: Person;
+  /** The step where the parent saves and signs out, to continue on another device. */
+  pauseAt: 'siblings' | 'parents';
+  javaScriptForSchool: boolean;
+  photo: () => Promise<{ name: string; mimeType: string; buffer: Buffer }>;
+  editedFirstName: { ar: string; latin: string };
+}
+
+/** Per language: what the parent is, types and chooses. */
+function journeyOf(lang: Lang): Journey {
+  const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  if (lang === 'ar') {
+    return {
+      lang, identifier: `hind.${stamp.toLowerCase()}@example.ma`, recipient: `hind.${stamp.toLowerCase()}@example.ma`, password: 'Bahr-Essaouira-2027',
+      child: { firstNameAr: 'رانية', lastNameAr: 'البقالي', firstNameLatin: 'Rania', lastNameLatin: 'El Baqqali' },
+      wrongName: { field: 'firstNameAr', typed: 'Rania', code: 'validation.arabicOnly' },
+      birthDate: '2021-02-17',
+      civil: { birthPlace: 'طنجة', certificate: `BRW-AR-${stamp}`, certificateDate: '2021-02-25', fatherLineage: 'سعيد بن عمر البقالي', motherLineage: 'هند بنت إدريس' },
+      sibling: null,
+      guardian: 'mother',
+      father: { firstNameAr: 'سعيد', lastNameAr: 'البقالي', firstNameLatin: 'Said', lastNameLatin: 'El Baqqali' },
+      mother: { firstNameAr: 'هند', lastNameAr: 'الشاوي', firstNameLatin: 'Hind', lastNameLatin: 'Chaoui', cin: 'LB204518', profession: 'ممرضة', phone: '0661234509', email: '', address: 'حي مرشان، طنجة' },
+      pauseAt: 'parents',
+      javaScriptForSchool: false,
+      photo: async () => ({ name: 'IMG_2041.HEIC', mimeType: 'image/heic', buffer: fs.readFileSync(HEIC) }),
+      editedFirstName: { ar: 'ريم', latin: 'Rim' },
+    };
+  }
+  return {
+    lang, identifier: `06 ${digits.slice(0, 2)} ${digits.slice(2, 4)} ${digits.slice(4, 6)} ${digits.slice(6)}`, recipient: `+2126${digits}`, password: 'Jardin-Majorelle-2027',
+    child: { firstNameAr: 'آدم', lastNameAr: 'التازي', firstNameLatin: 'Adam', lastNameLatin: 'Tazi' },
+    wrongName: { field: 'lastNameLatin', typed: 'التازي', code: 'validation.latinOnly' },
+    birthDate: '2021-06-03',
+    civil: { birthPlace: 'Fès', certificate: `BRW-FR-${stamp}`, certificateDate: '2021-06-10', fatherLineage: 'Karim ben Ali Tazi', motherLineage: 'Salma bent Youssef' },
+    sibling: { firstNameAr: 'ليلى', lastNameAr: 'التازي', firstNameLatin: 'Laila', lastNameLatin: 'Tazi', birthDate: '2023-09-21' },
+    guardian: 'father',
+    father: { firstNameAr: 'كريم', lastNameAr: 'التازي', firstNameLatin: 'Karim', lastNameLatin: 'Tazi', cin: 'CD771204', profession: 'Ingénieur', phone: '06 70 12 34 56', email: 'karim.tazi@example.ma', address: '12 rue Ibn Khaldoun, Fès' },
+    mother: { firstNameAr: 'سلمى', lastNameAr: 'العمراني', firstNameLatin: 'Salma', lastNameLatin: 'El Amrani' },
+    pauseAt: 'siblings',
+    javaScriptForSchool: true,
+    photo: async () => ({
+      name: 'photo-adam.jpg', mimeType: 'image/jpeg',
+      buffer: await sharp({ create: { width: 600, height: 800, channels: 3, background: { r: 190, g: 170, b: 150 } } }).jpeg({ quality: 85 }).toBuffer(),
+    }),
+    editedFirstName: { ar: 'أنس', latin: 'Anas' },
+  };
+}
+
+/** What one journey leaves for the next test of the same language. */
+const done: Partial<Record<Lang, { reference: string; context: BrowserContext; page: Page; j: Journey }>> = {};
+
+async function newDevice(opts: { javaScriptEnabled: boolean; width: number }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: opts.width, height: 800 }, javaScriptEnabled: opts.javaScriptEnabled });
+  return { context, page: await context.newPage() };
+}
+
+/** Fills the four names of a person inside `scope` (the page or one fieldset). */
+async function fillNames(scope: Page | Locator, T: ReturnType<typeof translator>, p: Person): Promise<void> {
+  await scope.getByLabel(T('field.firstNameAr') as string, { exact: true }).fill(p.firstNameAr);
+  await scope.getByLabel(T('field.lastNameAr') as string, { exact: true }).fill(p.lastNameAr);
+  await scope.getByLabel(T('field.firstNameLatin') as string, { exact: true }).fill(p.firstNameLatin);
+  await scope.getByLabel(T('field.lastNameLatin') as string, { exact: true }).fill(p.lastNameLatin);
+}
+async function fillPerson(scope: Locator, T: ReturnType<typeof translator>, p: Person): Promise<void> {
+  await fillNames(scope, T, p);
+  if (p.cin !== undefined) await scope.getByLabel(T('field.cin') as string, { exact: true }).fill(p.cin);
+  if (p.profession !== undefined) await scope.getByLabel(T('field.profession') as string, { exact: true }).fill(p.profession);
+  if (p.phone !== undefined) await scope.getByLabel(T('field.phone') as string, { exact: true }).fill(p.phone);
+  if (p.email !== undefined) await scope.getByLabel(T('field.email') as string, { exact: true }).fill(p.email);
+  if (p.address !== undefined) await scope.getByLabel(T('field.address') as string, { exact: true }).fill(p.address);
+}
+
+/** Signs in from the home page's header link; lands in the space. */
+async function signIn(page: Page, lang: Lang, j: Journey): Promise<void> {
+  const T = translator(lang);
+  await page.goto(`${t.baseUrl}/`);
+  if (lang === 'fr') await navigates(page, () => page.getByRole('link', { name: 'Français', exact: true }).click());
+  expect(await page.getAttribute('html', 'lang')).toBe(lang);
+  await navigates(page, () => page.getByRole('navigation').getByRole('link', { name: T('nav.parentSignIn') as string, exact: true }).click());
+  expect(new URL(page.url()).pathname).toBe('/account/sign-in');
+  expect(norm(await page.getByRole('heading', { level: 1 }).textContent())).toBe(T('account.signIn.title'));
+  await page.getByLabel(T('account.field.identifier') as string, { exact: true }).fill(j.identifier);
+  await page.getByLabel(T('account.field.password') as string, { exact: true }).fill(j.password);
+  await press(page, page.getByRole('button', { name: T('account.signIn.submit') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toBe('/space');
+}
+
+// ---- the journey -------------------------------------------------------------------------------
+
+async function fillAndSubmit(lang: Lang): Promise<void> {
+  const T = translator(lang);
+  const j = journeyOf(lang);
+  const saveContinue = (page: Page) => page.getByRole('button', { name: T('space.saveContinue') as string, exact: true });
+  const h1 = async (page: Page) => norm(await page.getByRole('heading', { level: 1 }).textContent());
+
+  // 1. Sign-up on a phone, from the home page.
+  let { context, page } = await newDevice({ javaScriptEnabled: true, width: 360 });
+  await page.goto(`${t.baseUrl}/`);
+  if (lang === 'fr') await navigates(page, () => page.getByRole('link', { name: 'Français', exact: true }).click());
+  expect([await page.getAttribute('html', 'lang'), await page.getAttribute('html', 'dir')]).toEqual(lang === 'ar' ? ['ar', 'rtl'] : ['fr', 'ltr']);
+  await navigates(page, () => page.getByRole('main').getByRole('link', { name: T('account.signUp.title') as string, exact: true }).click());
+  expect(await h1(page)).toBe(T('account.signUp.title'));
+  await page.getByLabel(T('account.field.identifier') as string, { exact: true }).fill(j.identifier);
+  await page.getByLabel(T('account.field.password') as string, { exact: true }).fill(j.password);
+  await page.getByLabel(T('account.field.passwordConfirm') as string, { exact: true }).fill(j.password);
+  await shots(page, lang, 'sign-up');
+  await press(page, page.getByRole('button', { name: T('account.signUp.submit') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toBe('/account/verify');
+  expect(await h1(page)).toBe(T('account.verify.title'));
+
+  const msg = await lastMessage(j.recipient);
+  const code = /\b(\d{6})\b/.exec(msg.body)?.[1] ?? '';
+  if (lang === 'ar') {
+    expect([msg.channel, msg.subject]).toEqual(['email', 'تسجيل: رمز تأكيد حسابكم']);
+    expect(msg.body).toContain(`رمز تأكيد حسابكم في منصة تسجيل هو: ${code}`);
+    expect(norm(await page.locator('main bdi').first().textContent())).toBe(`h•••@example.ma`);
+  } else {
+    // French typography: a no-break space before the colon.
+    expect([msg.channel, msg.body]).toEqual(['sms', `Tasjil\u00a0: votre code de confirmation est ${code} (valable 10 min).`]);
+    expect(msg.body).toBe(T('account.code.verify.sms', { code, minutes: '10' }));
+  }
+  expect(code).toMatch(/^\d{6}$/);
+  await page.getByLabel(T('account.field.code') as string, { exact: true }).fill(code);
+  await shots(page, lang, 'verify');
+  await press(page, page.getByRole('button', { name: T('account.verify.submit') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toBe('/space');
+  expect(await h1(page)).toBe(T('space.title'));
+  expect(await page.getByText(T('space.noDrafts') as string, { exact: true }).count()).toBe(1);
+
+  // 2. A new child: the child step, with one name typed in the wrong script.
+  await press(page, page.getByRole('button', { name: T('space.newChild') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toMatch(/^\/space\/drafts\/[0-9a-f-]{36}\/child$/);
+  const draftId = new URL(page.url()).pathname.split('/')[3];
+  expect(await h1(page)).toBe(T('space.step.child'));
+  await page.getByRole('radio', { name: T('level.primary1') as string, exact: true }).check();
+  await fillNames(page, T, { ...j.child, [j.wrongName.field]: j.wrongName.typed });
+  await press(page, saveContinue(page));
+  const wrongLabel = T(`field.${j.wrongName.field}`) as string;
+  const wrongInput = page.getByLabel(wrongLabel, { exact: true });
+  expect(await fieldError(page, wrongInput)).toBe(T(j.wrongName.code));
+  expect(await wrongInput.getAttribute('aria-invalid')).toBe('true');
+  const summaryBox = page.getByRole('alert');
+  expect(norm(await summaryBox.getByRole('heading').textContent())).toBe(T('error.summaryTitle'));
+  const link = summaryBox.getByRole('link');
+  expect((await link.allTextContents()).map(norm)).toEqual([`${T('parent.form.childStep')} — ${wrongLabel} — ${T(j.wrongName.code)}`]);
+  expect(await page.title()).toBe(`${T('error.titlePrefix')} ${T('space.step.child')} — ${T('space.form.title')} — ${T('app.name')}`);
+  // The other answers are still there, the wrong one as typed.
+  for (const f of ['firstNameAr', 'lastNameAr', 'firstNameLatin', 'lastNameLatin'] as const) {
+    expect([f, await page.getByLabel(T(`field.${f}`) as string, { exact: true }).inputValue()]).toEqual([f, f === j.wrongName.field ? j.wrongName.typed : j.child[f]]);
+  }
+  expect(await page.getByRole('radio', { name: T('level.primary1') as string, exact: true }).isChecked()).toBe(true);
+  // The summary's link jumps to the field and puts the focus on it.
+  await link.click();
+  expect(new URL(page.url()).hash).toBe(`#child-${j.wrongName.field}`);
+  await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === `child-${j.wrongName.field}`, 5000);
+  await wrongInput.fill(j.child[j.wrongName.field]);
+  await shots(page, lang, 'child');
+  await press(page, saveContinue(page));
+
+  // 3. Civil status: the Hijri date computed from the birth date is shown once the date is saved.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/civilStatus`);
+  expect(await h1(page)).toBe(T('space.step.civilStatus'));
+  const hijri = gregorianToHijri(j.birthDate);
+  const hijriInput = page.getByLabel(T('field.birthDateHijri') as string, { exact: true });
+  await page.getByLabel(T('field.birthDate') as string, { exact: true }).fill(j.birthDate);
+  // Arabic: left empty; French: a month off (the date read on the wrong line of the certificate).
+  const wrongHijri = lang === 'fr' ? hijri.replace(/-(\d\d)-/, (_, m: string) => `-${String((Number(m) % 12) + 1).padStart(2, '0')}-`) : '';
+  await hijriInput.fill(wrongHijri);
+  await page.getByLabel(T('field.birthPlace') as string, { exact: true }).fill(j.civil.birthPlace);
+  await page.getByLabel(T('field.birthCertificateNumber') as string, { exact: true }).fill(j.civil.certificate);
+  await page.getByLabel(T('field.birthCertificateDate') as string, { exact: true }).fill(j.civil.certificateDate);
+  await page.getByLabel(T('field.fatherLineage') as string, { exact: true }).fill(j.civil.fatherLineage);
+  await page.getByLabel(T('field.motherLineage') as string, { exact: true }).fill(j.civil.motherLineage);
+  await press(page, saveContinue(page));
+  const hijriMessage = lang === 'fr' ? T('validation.hijriMismatch', { expected: hijri }) as string : T('validation.required') as string;
+  expect(await fieldError(page, hijriInput)).toBe(hijriMessage);
+  expect((await page.getByRole('alert').getByRole('link').allTextContents()).map(norm))
+    .toEqual([`${T('parent.form.civilStatusStep')} — ${T('field.birthDateHijri')} — ${hijriMessage}`]);
+  expect(norm(await page.locator('#computed-hijri').textContent())).toBe(`${T('space.computedHijri')} ${hijri}`);
+  expect(await page.getByLabel(T('field.birthCertificateNumber') as string, { exact: true }).inputValue()).toBe(j.civil.certificate);
+  expect(await page.getByLabel(T('field.birthDate') as string, { exact: true }).inputValue()).toBe(j.birthDate);
+  await hijriInput.fill(norm(await page.locator('#computed-hijri bdi').textContent()));
+  await shots(page, lang, 'civilStatus');
+  await press(page, saveContinue(page));
+
+  // 4. Siblings.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/siblings`);
+  expect(await h1(page)).toBe(T('space.step.siblings'));
+
+  if (j.pauseAt === 'siblings') {
+    // Saved for later on the phone; continued on a computer.
+    await press(page, page.getByRole('button', { name: T('space.saveLater') as string, exact: true }));
+    ({ context, page } = await resumeElsewhere(context, page, lang, j, 'siblings', { javaScriptEnabled: true, width: 1280 }));
+  }
+  if (j.sibling) {
+    const first = page.getByRole('group', { name: `${T('parent.form.sibling')} 1`, exact: true });
+    await fillNames(first, T, j.sibling);
+    await first.getByLabel(T('field.birthDate') as string, { exact: true }).fill(j.sibling.birthDate);
+    // A second row added by mistake, then removed.
+    await press(page, page.getByRole('button', { name: T('space.addSibling') as string, exact: true }));
+    const second = page.getByRole('group', { name: `${T('parent.form.sibling')} 2`, exact: true });
+    expect(await second.getByLabel(T('field.firstNameAr') as string, { exact: true }).inputValue()).toBe('');
+    expect(await first.getByLabel(T('field.firstNameLatin') as string, { exact: true }).inputValue()).toBe(j.sibling.firstNameLatin);
+    await press(page, second.getByRole('button', { name: T('space.removeSibling') as string, exact: true }));
+    expect(await page.getByRole('group', { name: new RegExp(`^${escapeRe(T('parent.form.sibling') as string)} \\d$`) }).count()).toBe(1);
+    expect(await first.getByLabel(T('field.birthDate') as string, { exact: true }).inputValue()).toBe(j.sibling.birthDate);
+  }
+  await shots(page, lang, 'siblings');
+  await press(page, saveContinue(page));
+
+  // 5. Parents and guardian.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/parents`);
+  expect(await h1(page)).toBe(T('space.step.parents'));
+  const group = (key: string) => page.getByRole('group', { name: T(key) as string, exact: true });
+  await fillPerson(group('parent.form.father'), T, j.father);
+  if (j.pauseAt === 'parents') {
+    // Saved for later on the phone; continued on another phone that runs no JavaScript.
+    await press(page, page.getByRole('button', { name: T('space.saveLater') as string, exact: true }));
+    ({ context, page } = await resumeElsewhere(context, page, lang, j, 'parents', { javaScriptEnabled: false, width: 360 }));
+    for (const [k, v] of Object.entries({ firstNameAr: j.father.firstNameAr, lastNameLatin: j.father.lastNameLatin })) {
+      expect(await group('parent.form.father').getByLabel(T(`field.${k}`) as string, { exact: true }).inputValue()).toBe(v);
+    }
+  }
+  await group('field.guardianRole').getByRole('radio', { name: T(`guardianRole.${j.guardian}`) as string, exact: true }).check();
+  await fillPerson(group('parent.form.mother'), T, j.mother);
+  await shots(page, lang, 'parents');
+  await press(page, saveContinue(page));
+
+  // 6. Residence and school.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/school`);
+  expect(await h1(page)).toBe(T('space.step.school'));
+  const chooser: Array<[string, string]> = [
+    ['field.academy', place.academy[lang]], ['field.directorate', place.directorate[lang]], ['field.commune', place.commune[lang]], ['field.residenceZone', place.zone[lang]],
+  ];
+  for (const [label, name] of chooser) {
+    const select = page.getByLabel(T(label) as string, { exact: true });
+    if (j.javaScriptForSchool) {
+      // The choice reloads the lists by itself.
+      await navigates(page, () => select.selectOption({ label: name }));
+    } else {
+      await select.selectOption({ label: name });
+      await press(page, page.getByRole('button', { name: T('space.refreshLists') as string, exact: true }));
+    }
+    expect(await page.getByLabel(T(label) as string, { exact: true }).locator('option:checked').textContent()).toBe(name);
+  }
+  const schoolRadio = page.getByRole('group', { name: T('parent.form.schoolStep') as string, exact: true })
+    .getByRole('radio', { name: new RegExp(`^${escapeRe(place.school[lang])} .*${escapeRe(place.schoolCode)}`) });
+  await schoolRadio.check();
+  await shots(page, lang, 'school');
+  await press(page, saveContinue(page));
+
+  // 7. Photo.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/photo`);
+  expect(await h1(page)).toBe(T('space.step.photo'));
+  await page.getByLabel(T('field.photo') as string, { exact: true }).setInputFiles(await j.photo());
+  if (lang === 'fr') {
+    // Sent first, checked on the page, then on.
+    await press(page, page.getByRole('button', { name: 'Envoyer la photo', exact: true }));
+    expect(norm(await page.getByRole('status').textContent())).toBe('La photo a été enregistrée.');
+    const preview = page.getByRole('img', { name: "Photo d'identité de l'enfant", exact: true });
+    await preview.waitFor();
+    expect(await page.evaluate(() => { const img = document.querySelector('img.photo-preview'); return Boolean(img && img.complete && img.naturalWidth > 0); })).toBe(true);
+  }
+  await shots(page, lang, 'photo');
+  await press(page, saveContinue(page));
+
+  // 8. Review: every part as typed and chosen.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/review`);
+  expect(await h1(page)).toBe(T('space.step.review'));
+  const year = (await t.orm.em.fork().findOneOrFail(PreRegistrationDraft, { id: draftId })).data.schoolYear as string;
+  expect(await summary(page.locator('#review-child'))).toEqual([
+    [T('field.level'), `${T('level.primary1')} — ${year}`],
+    [T('field.firstNameAr'), j.child.firstNameAr], [T('field.lastNameAr'), j.child.lastNameAr],
+    [T('field.firstNameLatin'), j.child.firstNameLatin], [T('field.lastNameLatin'), j.child.lastNameLatin],
+  ]);
+  expect(await summary(page.locator('#review-civilStatus'))).toEqual([
+    [T('field.birthDate'), j.birthDate], [T('field.birthDateHijri'), `${hijri} (${T('space.computedHijri')} ${hijri})`],
+    [T('field.birthPlace'), j.civil.birthPlace], [T('field.birthCertificateNumber'), j.civil.certificate],
+    [T('field.birthCertificateDate'), j.civil.certificateDate], [T('field.fatherLineage'), j.civil.fatherLineage], [T('field.motherLineage'), j.civil.motherLineage],
+  ]);
+  const siblings = norm(await page.locator('#review-siblings').textContent());
+  expect(siblings).toBe(`${T('space.step.siblings')} ${T('space.change')} ${j.sibling
+    ? `${j.sibling.firstNameAr} ${j.sibling.lastNameAr} — ${j.sibling.firstNameLatin} ${j.sibling.lastNameLatin} — ${j.sibling.birthDate}`
+    : T('space.noSiblings')}`);
+  const personLine = (p: Person) => [`${p.firstNameAr} ${p.lastNameAr}`, `${p.firstNameLatin} ${p.lastNameLatin}`, p.phone, p.email].filter(Boolean).join(' — ');
+  expect(norm(await page.locator('#review-parents > p').textContent())).toBe(`${T('field.guardianRole')}: ${T(`guardianRole.${j.guardian}`)}`);
+  expect(await summary(page.locator('#review-parents'))).toEqual([[T('parent.form.father'), personLine(j.father)], [T('parent.form.mother'), personLine(j.mother)]]);
+  expect(await summary(page.locator('#review-school'))).toEqual([
+    [T('field.residenceZone'), `${place.zone[lang]} — ${place.commune[lang]} — ${place.directorate[lang]} — ${place.academy[lang]}`],
+    [T('field.school'), `${place.school[lang]} (${place.schoolCode})`],
+  ]);
+  const photo = page.locator('#review-photo').getByRole('img', { name: T('space.photoAlt') as string, exact: true });
+  await photo.waitFor();
+  expect(await photo.getAttribute('src')).toMatch(new RegExp(`^/space/drafts/${draftId}/photo\\.jpg\\?v=`));
+  const photoRes = await context.request.get(`${t.baseUrl}${await photo.getAttribute('src')}`);
+  expect([photoRes.status(), photoRes.headers()['content-type']]).toEqual([200, 'image/jpeg']);
+  expect(await page.getByRole('link', { name: T('space.change') as string, exact: true }).count()).toBe(6);
+  expect(await page.getByRole('alert').count()).toBe(0);
+  await shots(page, lang, 'review');
+
+  // 9. Submit: the status page shows the reference.
+  await press(page, page.getByRole('button', { name: T('action.submit') as string, exact: true }));
+  const url = new URL(page.url());
+  expect(url.pathname).toMatch(/^\/pre-registrations\/P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+  expect(url.search).toBe('?submitted=1');
+  const reference = norm(await page.locator('.reference bdi').textContent());
+  expect(url.pathname).toBe(`/pre-registrations/${reference}`);
+  expect(await h1(page)).toBe(T('parent.status.receivedTitle'));
+  expect(['submitted', 'underReview']).toContain(await page.locator('#status').getAttribute('data-status'));
+  const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference }, { populate: ['school'] });
+  expect([pr.childFirstNameAr, pr.childLastNameLatin, pr.birthCertificateNumber, pr.school.code, pr.guardianRole, pr.siblings.length, pr.photoKey !== null])
+    .toEqual([j.child.firstNameAr, j.child.lastNameLatin, j.civil.certificate, place.schoolCode, j.guardian, j.sibling ? 1 : 0, true]);
+  expect((await t.orm.em.fork().findOneOrFail(PreRegistrationDraft, { id: draftId })).reference).toBe(reference);
+  done[lang] = { reference, context, page, j };
+}
+
+/** "Save and continue later" was pressed: the space says so; sign out; sign in on another device; resume. */
+async function resumeElsewhere(context: BrowserContext, page: Page, lang: Lang, j: Journey, step: 'siblings' | 'parents', device: { javaScriptEnabled: boolean; width: number }) {
+  const T = translator(lang);
+  expect(new URL(page.url()).pathname).toBe('/space');
+  expect(norm(await page.getByRole('status').textContent())).toBe(T('space.saved'));
+  const stepNumber = step === 'siblings' ? 3 : 4;
+  const card = page.locator('#drafts li');
+  expect(await card.count()).toBe(1);
+  expect(norm(await card.locator('strong').textContent())).toBe(lang === 'ar' ? `${j.child.firstNameAr} ${j.child.lastNameAr}` : `${j.child.firstNameLatin} ${j.child.lastNameLatin}`);
+  expect(norm(await card.locator('.hint').textContent())).toMatch(new RegExp(`^${escapeRe(T('space.draftProgress', { step: T(`space.step.${step}`) }) as string)} \\(${stepNumber}/7\\) — `));
+  await press(page, page.getByRole('navigation', { name: T('nav.label') as string }).getByRole('button', { name: T('nav.signOut') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toBe('/');
+  await page.goto(`${t.baseUrl}/space`);
+  expect(new URL(page.url()).pathname).toBe('/account/sign-in');
+  await context.close();
+
+  const other = await newDevice(device);
+  await signIn(other.page, lang, j);
+  await shots(other.page, lang, 'home');
+  await press(other.page, other.page.locator('#drafts').getByRole('link', { name: T('space.continue') as string, exact: true }));
+  expect(new URL(other.page.url()).pathname).toMatch(new RegExp(`^/space/drafts/[0-9a-f-]{36}/${step}$`));
+  return other;
+}
+
+/** From the space: edit (the child's first name), send the changes; then withdraw. */
+async function editAndWithdraw(lang: Lang): Promise<void> {
+  const T = translator(lang);
+  const state = done[lang];
+  if (!state) throw new Error(`the ${lang} journey did not finish`);
+  const { reference, page, context, j } = state;
+  const mySpace = () => navigates(page, () => page.getByRole('navigation', { name: T('nav.label') as string }).getByRole('link', { name: T('nav.space') as string, exact: true }).click());
+  const card = () => page.locator(`#requests li[data-reference="${reference}"]`);
+
+  // The request is listed; reloaded until the automatic checks are done and the school has it.
+  await mySpace();
+  await eventually(async () => {
+    await page.reload();
+    return (await card().locator('.tag').getAttribute('data-status')) === 'underReview';
+  });
+  expect(norm(await card().locator('.tag').textContent())).toBe(T('status.underReview'));
+  expect(norm(await card().locator('strong').textContent())).toBe(lang === 'ar' ? `${j.child.firstNameAr} ${j.child.lastNameAr}` : `${j.child.firstNameLatin} ${j.child.lastNameLatin}`);
+
+  await press(page, card().getByRole('button', { name: T('space.edit') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toMatch(/^\/space\/drafts\/[0-9a-f-]{36}\/review$/);
+  expect(norm(await page.locator('main [role="note"]').textContent())).toBe(`${T('space.editingNotice')} ${reference}`);
+  await press(page, page.locator('#review-child').getByRole('link', { name: T('space.change') as string, exact: true }));
+  expect(await page.getByRole('radio').count()).toBe(0); // the level is fixed
+  await page.getByLabel(T('field.firstNameAr') as string, { exact: true }).fill(j.editedFirstName.ar);
+  await page.getByLabel(T('field.firstNameLatin') as string, { exact: true }).fill(j.editedFirstName.latin);
+  await press(page, page.getByRole('button', { name: T('space.saveContinue') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toMatch(/\/civilStatus$/);
+  await press(page, page.getByRole('navigation', { name: T('space.progress') as string }).getByRole('link', { name: T('space.step.review') as string, exact: true }));
+  expect(await summary(page.locator('#review-child'))).toContainEqual([T('field.firstNameAr'), j.editedFirstName.ar]);
+  await press(page, page.getByRole('button', { name: T('space.sendChanges') as string, exact: true }));
+  expect(page.url()).toBe(`${t.baseUrl}/pre-registrations/${reference}?edited=1`);
+  expect(norm(await page.locator('#flash').textContent())).toBe(T('space.edited'));
+  if (lang === 'fr') expect(norm(await page.locator('#flash').textContent())).toBe('Vos modifications ont été envoyées\u00a0; les vérifications automatiques ont été refaites.');
+  const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference });
+  expect([pr.childFirstNameAr, pr.childFirstNameLatin, pr.childLastNameAr]).toEqual([j.editedFirstName.ar, j.editedFirstName.latin, j.child.lastNameAr]);
+
+  // Withdrawal from the space.
+  await mySpace();
+  expect(norm(await card().locator('strong').textContent())).toBe(lang === 'ar' ? `${j.editedFirstName.ar} ${j.child.lastNameAr}` : `${j.editedFirstName.latin} ${j.child.lastNameLatin}`);
+  await press(page, card().getByRole('button', { name: T('parent.manage.withdraw') as string, exact: true }));
+  expect(page.url()).toBe(`${t.baseUrl}/space?withdrawn=1`);
+  expect(norm(await page.locator('#flash').textContent())).toBe(T('parent.manage.withdrawnDone'));
+  await eventually(async () => {
+    await page.reload();
+    return (await card().locator('.tag').getAttribute('data-status')) === 'withdrawn';
+  });
+  expect(norm(await card().locator('.tag').textContent())).toBe(T('status.withdrawn'));
+  expect(await card().getByRole('button').count()).toBe(0); // neither edit nor withdraw any more
+  expect((await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).status).toBe('withdrawn');
+  await context.close();
+}
+
+describe.each(['ar', 'fr'] as const)('the parents\' space in %s', (lang) => {
+  test(`sign-up by ${lang === 'ar' ? 'e-mail' : 'mobile'}, every step with a wrong answer corrected, resumed on another device, school chosen ${lang === 'ar' ? 'without' : 'with'} JavaScript, photo, review, submit`, async () => {
+    await fillAndSubmit(lang);
+  }, 90000);
+
+  test('edit after submission from the space, then withdrawal', async () => {
+    await editAndWithdraw(lang);
+  }, 60000);
+});
+
+test('screenshots of every step, the sign-up, the code page and the space at 360 and 1280 px', () => {
+  const expected = (['ar', 'fr'] as const).flatMap((lang) => PAGES.flatMap((p) => WIDTHS.map((w) => path.join(SHOTS, `space-${lang}-${p}-${w}.png`))));
+  expect([...written].sort()).toEqual([...expected].sort());
+  for (const file of expected) expect(fs.statSync(file).size).toBeGreaterThan(5000);
+});
