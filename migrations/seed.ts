@@ -7,6 +7,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createOrm } from '../entities/orm';
 import { seedDemoAccounts, type DemoAccount, type DemoAccountsSeedResult } from './seeders/demoAccounts';
+import { seedDemoParent } from './seeders/demoParent';
 import { loadDemoSchoolMap, seedDemoSchoolMap, type DemoSchoolMapSeedResult } from './seeders/demoSchoolMap';
 import { seedReference, type ReferenceSeedResult } from './seeders/reference';
 import { seedSchoolYears, type SchoolYearsSeedResult } from './seeders/schoolYears';
@@ -71,7 +72,11 @@ export async function seedAll(
       const map = loadDemoSchoolMap();
       demoSchoolMap = await timed('demoSchoolMap', (em) => seedDemoSchoolMap(em, map));
       const codes = demoSchoolMap.schoolCodes;
-      accounts = await timed('demoAccounts', (em) => seedDemoAccounts(em, codes));
+      accounts = await timed('demoAccounts', async (em) => {
+        const staff = await seedDemoAccounts(em, codes);
+        await seedDemoParent(em, codes);
+        return staff;
+      });
     }
     timingsMs.total = Math.round(performance.now() - started);
     return {

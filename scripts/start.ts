@@ -27,6 +27,8 @@ import {
   type TemporalDevServer,
 } from './lib/temporal';
 import { ROOT, startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
+import { DEMO_PASSWORD } from '../migrations/seeders/demoAccounts';
+import { DEMO_PARENT_EMAIL } from '../migrations/seeders/demoParent';
 
 const started = Date.now();
 const say = (msg: string): void => {
@@ -241,7 +243,8 @@ async function main(): Promise<void> {
   const base = config.publicBaseUrl.replace(/\/$/, '');
   const rows: Array<[string, string]> = [
     ['Web', `${base}/`],
-    ['Parent form', `${base}/`],
+    ["Parents' space", `${base}/space`],
+    ['One-page form (no account)', `${base}/pre-registration/new`],
     ['Staff sign-in', `${base}/staff/login`],
     ...(config.devOutbox ? ([['Dev outbox (emails, SMS)', `${base}/dev/outbox`]] as Array<[string, string]>) : []),
     ['API (OpenAPI)', `${base}/api/v1/openapi.json`],
@@ -259,6 +262,9 @@ async function main(): Promise<void> {
     `  Tasjil is up (${Math.round((Date.now() - started) / 1000)} s).`,
     '',
     ...rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`),
+    '',
+    `  Demo parent (parents' space): ${DEMO_PARENT_EMAIL} / ${DEMO_PASSWORD}`,
+    '  (or sign up with any address or mobile: the one-time code appears in the dev outbox)',
     '',
     '  Demo staff accounts (demo data only; scope = school / directorate / academy code):',
   ];

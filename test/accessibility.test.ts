@@ -1,6 +1,9 @@
 /**
  * Accessibility, small-screen fit and page weight of every parent-facing page (and the staff
- * sign-in), in Arabic and French at 360 px and 1280 px, in Debian's Chromium driven by playwright-core:
+ * sign-in), in Arabic and French at 360 px and 1280 px, in Debian's Chromium driven by playwright-core
+ * — the one-page form and its follow-up pages, and the parents' space: account pages (sign-up,
+ * sign-in, code sent at sign-up, reset and its code page), the space with one draft and one request,
+ * each of the 7 steps of a draft, a step with errors, and a request's receipt:
  * - axe-core (WCAG 2.0/2.1 A and AA + best practices): no violation of impact serious or critical;
  * - at 360 px nothing overflows horizontally;
  * - bytes transferred without the photo (document + CSS + JS + favicon) under 100 KB, written to
@@ -11,8 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { parseAccountIdentifier } from '../domain/account';
+import { ParentAccount } from '../entities';
+import { signUp } from '../web/services/accounts';
 import { requestCorrection } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { Browser as HttpClient, inputValue, toFormFields } from './support/http';
 
 const OUT = path.join(__dirname, '..', 'test-output');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -35,6 +42,13 @@ let academy: string;
 /** A plain submission (confirmation page) and one whose director asked for a correction. */
 let submitted: string;
 let correction: { reference: string; certificate: string };
+/**
+ * The parents' space: a parent with one draft (filled up to the review) and one submitted request,
+ * and another whose draft has a wrong child's name (its child step, saved again, shows the errors).
+ */
+let space: { identifier: string; draftId: string; reference: string; withErrors: { identifier: string; draftId: string } };
+const SPACE_PASSWORD = 'Oasis-Tafilalet-2027';
+const STEPS = ['child', 'civilStatus', 'siblings', 'parents', 'school', 'photo', 'review'] as const;
 /** page → "lang-width" → bytes */
 const weights: Record<string, Record<string, number>> = {};
 
@@ -56,6 +70,79 @@ async function apiSubmit(certificate: string): Promise<string> {
 const apiStatus = async (reference: string) =>
   ((await (await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}`)).json()) as { status: string }).status;
 
+/** A verified parent account, signed in over HTTP. */
+async function spaceParent(): Promise<{ http: HttpClient; identifier: string }> {
+  const identifier = `a11y-space-${randomUUID().slice(0, 8)}@example.ma`;
+  const id = parseAccountIdentifier(identifier);
+  if (!id.ok) throw new Error(id.error);
+  const em = t.orm.em.fork();
+  const account = await signUp(em, id.value, SPACE_PASSWORD, 'ar');
+  await em.nativeUpdate(ParentAccount, { id: account.id }, { verifiedAt: new Date() });
+  const http = new HttpClient(t.baseUrl);
+  const page = await (await http.get('/account/sign-in')).text();
+  const res = await http.postForm('/account/sign-in', { _csrf: inputValue(page, '_csrf') ?? '', identifier, password: SPACE_PASSWORD, next: '/space' });
+  if (res.status !== 303 || res.headers.get('location') !== '/space') throw new Error(`sign-in refused: ${res.status}`);
+  return { http, identifier };
+}
+
+/** Posts one step of a draft as its form would; returns the response (303 when the step is valid). */
+async function postStep(http: HttpClient, draftId: string, step: string, fields: Array<[string, string]>): Promise<Response> {
+  const page = await (await http.get(`/space/drafts/${draftId}/${step}`)).text();
+  if (step === 'photo') {
+    const form = new FormData();
+    form.set('_csrf', inputValue(page, '_csrf') ?? '');
+    form.set('action', 'next');
+    form.set('photo', new Blob([new Uint8Array(await testPhoto())], { type: 'image/jpeg' }), 'photo.jpg');
+    return http.postMultipart(`/space/drafts/${draftId}/photo`, form);
+  }
+  const body = new URLSearchParams([['_csrf', inputValue(page, '_csrf') ?? ''], ['action', 'next'], ...fields]);
+  return http.request(`/space/drafts/${draftId}/${step}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+}
+
+async function newDraft(http: HttpClient): Promise<string> {
+  const page = await (await http.get('/space')).text();
+  const res = await http.postForm('/space/drafts', { _csrf: inputValue(page, '_csrf') ?? '' });
+  const m = /^\/space\/drafts\/([0-9a-f-]{36})\/child$/.exec(res.headers.get('location') ?? '');
+  if (!m) throw new Error(`no draft: ${res.status}`);
+  return m[1];
+}
+
+/** A draft filled up to its review page (every step valid, a photo, one sibling). */
+async function filledDraft(http: HttpClient, certificate: string): Promise<string> {
+  const draftId = await newDraft(http);
+  const s = validSubmission(school);
+  const steps: Array<[string, Array<[string, string]>]> = [
+    ['child', [['level', 'primary1'], ...toFormFields({ child: s.child })]],
+    ['civilStatus', toFormFields({ civilStatus: { ...s.civilStatus, birthCertificateNumber: certificate } })],
+    ['siblings', toFormFields({ siblings: [{ firstNameAr: 'مريم', lastNameAr: 'العلوي', firstNameLatin: 'Maryam', lastNameLatin: 'El Alaoui', birthDate: '2023-04-02' }] })],
+    ['parents', [['guardianRole', 'father'], ...toFormFields({ father: s.father, mother: s.mother })]],
+    ['school', [['residence[academy]', academy], ['residence[directorate]', school.directorateCode], ['residence[communeCode]', school.communeCode],
+      ['residence[residenceZoneCode]', school.zoneCode], ['schoolPick', school.schoolCode]]],
+    ['photo', []],
+  ];
+  for (const [step, fields] of steps) {
+    const res = await postStep(http, draftId, step, fields);
+    if (res.status !== 303) throw new Error(`step ${step} refused: ${res.status}`);
+  }
+  return draftId;
+}
+
+async function setUpSpace(stamp: number): Promise<typeof space> {
+  const a = await spaceParent();
+  const submittedDraft = await filledDraft(a.http, `A11Y-S-${stamp}`);
+  const review = await (await a.http.get(`/space/drafts/${submittedDraft}/review`)).text();
+  const sent = await a.http.postForm(`/space/drafts/${submittedDraft}/review`, { _csrf: inputValue(review, '_csrf') ?? '' });
+  const reference = /^\/pre-registrations\/([^?]+)\?submitted=1$/.exec(sent.headers.get('location') ?? '')?.[1];
+  if (!reference) throw new Error(`submission refused: ${sent.status}`);
+  const draftId = await filledDraft(a.http, `A11Y-D-${stamp}`);
+  const b = await spaceParent();
+  const wrong = await newDraft(b.http);
+  const s = validSubmission(school);
+  const res = await postStep(b.http, wrong, 'child', [['level', 'primary1'], ...toFormFields({ child: { ...s.child, firstNameAr: 'Yassine', lastNameLatin: 'العلوي' } })]);
+  if (res.status !== 400) throw new Error(`the wrong child's names were accepted: ${res.status}`);
+  return { identifier: a.identifier, draftId, reference, withErrors: { identifier: b.identifier, draftId: wrong } };
+}
+
 beforeAll(async () => {
   t = await startTestApp();
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -75,6 +162,7 @@ beforeAll(async () => {
   await requestCorrection({ em: t.orm.em.fork(), temporal: t.temporal }, reference, 'يرجى تصحيح الاسم العائلي للطفل كما ورد في رسم الولادة.', 'director-a11y');
   await eventually(async () => (await apiStatus(reference)) === 'correctionRequested');
   correction = { reference, certificate };
+  space = await setUpSpace(stamp);
 }, 90000);
 
 afterAll(async () => {
@@ -91,7 +179,8 @@ function meter(page: Page) {
   let pending: Array<Promise<{ url: string; bytes: number | null }>> = [];
   const isPhoto = (url: string) => /photo/i.test(new URL(url).pathname);
   page.on('response', (res: Response) => {
-    if (isPhoto(res.url()) || (res.status() >= 300 && res.status() < 400)) return; // redirects have no body
+    // The child's photo is left out (not the photo step's page, whose path also says "photo").
+    if ((res.request().resourceType() === 'image' && isPhoto(res.url())) || (res.status() >= 300 && res.status() < 400)) return; // redirects have no body
     pending.push(res.body().then((b) => ({ url: res.url(), bytes: b.length }), () => ({ url: res.url(), bytes: null })));
   });
   return {
@@ -130,8 +219,8 @@ async function audit(page: Page, name: string, lang: Lang, width: number, proble
   }
 }
 
-/** Every page of the list in one language at one width; returns the problems found. */
-async function auditAll(lang: Lang, width: number): Promise<string[]> {
+/** A fresh browser context at `width`, with `visit` (a URL) and `act` (a click that leads to a page) that audit the page reached. */
+async function auditor(lang: Lang, width: number) {
   // bypassCSP only so that the test can inject axe-core (the pages' CSP allows no inline script).
   const context = await browser.newContext({ viewport: { width, height: 800 }, bypassCSP: true });
   const page = await context.newPage();
@@ -149,6 +238,12 @@ async function auditAll(lang: Lang, width: number): Promise<string[]> {
     await Promise.all([page.waitForURL(urlMatch), action()]);
     await audit(page, name, lang, width, problems, m);
   };
+  return { context, page, problems, visit, act };
+}
+
+/** Every page of the list in one language at one width; returns the problems found. */
+async function auditAll(lang: Lang, width: number): Promise<string[]> {
+  const { context, page, problems, visit, act } = await auditor(lang, width);
 
   await visit('home', '/');
   const chooser = `/pre-registration/new?level=primary1`;
@@ -174,6 +269,49 @@ async function auditAll(lang: Lang, width: number): Promise<string[]> {
   return problems;
 }
 
+/** The parents' space pages in one language at one width; returns the problems found. */
+async function auditSpace(lang: Lang, width: number): Promise<string[]> {
+  const { context, page, problems, visit, act } = await auditor(lang, width);
+  const signIn = async (identifier: string) => {
+    await page.goto(`${t.baseUrl}/account/sign-in?lang=${lang}`);
+    await page.fill('#identifier', identifier);
+    await page.fill('#password', SPACE_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/space'), page.click('form[action="/account/sign-in"] button[type="submit"]')]);
+  };
+
+  // Signed out: the account pages.
+  await visit('account-sign-up', '/account/sign-up');
+  await visit('account-sign-in', '/account/sign-in');
+  await visit('account-reset', '/account/reset');
+  await page.fill('#identifier', `a11y-nobody-${randomUUID().slice(0, 8)}@example.ma`); // the same next page whether or not an account exists
+  await act('account-reset-code', (u) => u.pathname === '/account/reset/code', () => page.click('form[action="/account/reset"] button[type="submit"]'));
+  await page.goto(`${t.baseUrl}/account/sign-up?lang=${lang}`);
+  await page.fill('#identifier', `a11y-new-${randomUUID().slice(0, 8)}@example.ma`);
+  await page.fill('#password', SPACE_PASSWORD);
+  await page.fill('#passwordConfirm', SPACE_PASSWORD);
+  await act('account-verify', (u) => u.pathname === '/account/verify', () => page.click('form[action="/account/sign-up"] button[type="submit"]'));
+  expect(await page.locator('#code').count()).toBe(1);
+
+  // Signed in: the space (one draft, one request), each step of the draft, the request's receipt.
+  await signIn(space.identifier);
+  await visit('space', '/space');
+  expect([await page.locator('#drafts li').count(), await page.locator('#requests li').count()]).toEqual([1, 1]);
+  for (const step of STEPS) await visit(`space-step-${step}`, `/space/drafts/${space.draftId}/${step}`);
+  expect(await page.locator('#submit-request').count()).toBe(1); // the review page is complete
+  await visit('space-receipt', `/pre-registrations/${space.reference}/receipt`);
+
+  // Another parent: a step with errors (the wrong names saved in the draft, sent again).
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#sign-out')]);
+  await signIn(space.withErrors.identifier);
+  await page.goto(`${t.baseUrl}/space/drafts/${space.withErrors.draftId}/child?lang=${lang}`);
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 400), page.click('button[name="action"][value="next"]')]);
+  await audit(page, 'space-step-errors', lang, width, problems, { reset() {}, total: async () => 0 });
+  // The step's own weight: measured again as a cold load of the page with errors.
+  expect(await page.locator('.error-summary li').count()).toBe(2);
+  await context.close();
+  return problems;
+}
+
 // One test per language, both widths side by side (separate browser contexts, separate sessions).
 test.each(LANGS)('parent pages and staff sign-in in %s at 360 and 1280 px: no serious/critical axe violation, no overflow at 360 px, < 100 KB', async (lang) => {
   const problems = (await Promise.all(WIDTHS.map((width) => auditAll(lang, width)))).flat();
@@ -181,9 +319,15 @@ test.each(LANGS)('parent pages and staff sign-in in %s at 360 and 1280 px: no se
   expect(problems).toEqual([]);
 }, 120000);
 
+test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, space, 7 steps, a step with errors, receipt — no serious/critical axe violation, no overflow at 360 px, < 100 KB', async (lang) => {
+  const problems = (await Promise.all(WIDTHS.map((width) => auditSpace(lang, width)))).flat();
+  if (problems.length) console.log(problems.join('\n'));
+  expect(problems).toEqual([]);
+}, 120000);
+
 test('page weights are written to test-output/page-weights.json', () => {
   fs.writeFileSync(path.join(OUT, 'page-weights.json'), `${JSON.stringify({ limitBytes: MAX_BYTES, excludes: 'the child photo', pages: weights }, null, 2)}\n`);
   const all = Object.values(weights).flatMap((w) => Object.values(w));
-  expect(all.length).toBe(13 * LANGS.length * WIDTHS.length);
+  expect(all.length).toBe((13 + 15) * LANGS.length * WIDTHS.length);
   expect(Math.max(...all)).toBeLessThan(MAX_BYTES);
 });
