@@ -38,7 +38,7 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await parent.goto(`${t.baseUrl}/`);
   expect(await parent.getAttribute('html', 'dir')).toBe('rtl');
   await shot(parent, 'parent-home-360');
-  await parent.click('a.button[href="/pre-registration/new"]');
+  await parent.click('#start-without-account');
 
   // Each choice reloads the page (app.js submits on change; without JS the button does).
   for (const [id, value] of [['academy', academy], ['directorate', school.directorateCode], ['commune', school.communeCode], ['zone', school.zoneCode]]) {

@@ -49,7 +49,7 @@ test('API: submit → checks → director approves → registered with a Massar 
     method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify(body),
   });
   const first = await post();
-  expect(first.status).toBe(201);
+  if (first.status !== 201) throw new Error(`submission refused: ${first.status} ${await first.text()}`);
   const created = await first.json() as { reference: string; status: string };
   expect(created.reference).toMatch(/^P27-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
   expect(created.status).toBe('submitted');

@@ -92,7 +92,7 @@ async function shots(page: Page, lang: Lang, name: (typeof PAGES)[number]): Prom
   if (before) await page.setViewportSize(before);
 }
 
-/** The last message the sandboxes captured for `recipient` (e-mail address or E.164 number) after `afterId`. */
+/** The last message the sandboxes captured for `recipient` (e-mail address or E.164 number). */
 async function lastMessage(recipient: string): Promise<{ channel: string; subject: string | null; body: string }> {
   return eventually(async () => {
     const rows = await t.orm.em.fork().getConnection().execute<{ channel: string; subject: string | null; body: string }[]>(

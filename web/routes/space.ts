@@ -9,6 +9,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import multer from 'multer';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { gregorianToHijri } from '../../domain/hijri';
+import type { FieldError } from '../../domain/submission';
 import { isIsoDate } from '../../domain/dates';
 import { normalizeReference } from '../../domain/reference';
 import { LEVELS, type Language } from '../../domain/types';
@@ -109,11 +110,11 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
   });
 
   // ---- one step ----------------------------------------------------------------------------------
-  const renderStep = async (req: Request, res: Response, draft: PreRegistrationDraft, step: Step, opts: { errors?: ReturnType<typeof Array.prototype.slice>; status?: number; flash?: string } = {}) => {
+  const renderStep = async (req: Request, res: Response, draft: PreRegistrationDraft, step: Step, opts: { errors?: FieldError[]; status?: number; flash?: string } = {}) => {
     const lang: Language = res.locals.lang;
     const t = translator(lang);
     const db = em();
-    const errors = (opts.errors ?? []) as Array<{ field: string; code: string; params?: Record<string, string> }>;
+    const errors = opts.errors ?? [];
     const byField = errors.length ? errorsByField(errors, (k, p) => t(k, p ?? {}) as string) : undefined;
     const data = draft.data;
     const model: Record<string, unknown> = {};
@@ -229,7 +230,7 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
   };
 
   // ---- review and submission -----------------------------------------------------------------
-  const renderReview = async (req: Request, res: Response, draft: PreRegistrationDraft, status = 200, extraErrors: Array<{ field: string; code: string; params?: Record<string, string> }> = []) => {
+  const renderReview = async (req: Request, res: Response, draft: PreRegistrationDraft, status = 200, extraErrors: FieldError[] = []) => {
     const lang: Language = res.locals.lang;
     const t = translator(lang);
     const db = em();
