@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { type Browser, type Page, type Response } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { parseAccountIdentifier } from '../domain/account';
 import { ParentAccount } from '../entities';
 import { signUp } from '../web/services/accounts';
@@ -146,10 +147,7 @@ async function setUpSpace(stamp: number): Promise<typeof space> {
 beforeAll(async () => {
   t = await startTestApp();
   fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   school = await demoSchool(t);
   [{ academy_code: academy }] = await t.orm.em.fork().getConnection().execute<{ academy_code: string }[]>(
     'select academy_code from provincial_directorate where code = ?', [school.directorateCode],

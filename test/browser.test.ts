@@ -6,21 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium, SHOTS } from './support/browser';
 import { gregorianToHijri } from '../domain/hijri';
 import { demoSchool, eventually, startTestApp, testPhoto, type TestApp } from './support/app';
 
-const SHOTS = path.join(__dirname, '..', 'test-output', 'screenshots');
 let t: TestApp;
 let browser: Browser;
 
 beforeAll(async () => {
   t = await startTestApp();
   fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -22,14 +22,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { launchChromium, SHOTS } from './support/browser';
 import sharp from 'sharp';
 import { gregorianToHijri } from '../domain/hijri';
 import { PreRegistration, PreRegistrationDraft } from '../entities';
 import { translator } from '../web/i18n';
 import { demoSchool, eventually, startTestApp, type TestApp } from './support/app';
 
-const SHOTS = path.join(__dirname, '..', 'test-output', 'screenshots');
 const HEIC = path.join(__dirname, 'fixtures', 'photo-1200x900.heic');
 const WIDTHS = [360, 1280] as const;
 const PAGES = ['sign-up', 'verify', 'home', 'child', 'civilStatus', 'siblings', 'parents', 'school', 'photo', 'review'] as const;
@@ -47,10 +47,7 @@ const stamp = `${Date.now().toString(36).toUpperCase()}${randomUUID().slice(0, 4
 beforeAll(async () => {
   t = await startTestApp();
   fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   // The demo school of test/parent-space.test.ts and the names of its chain, as the lists show them.
   const school = await demoSchool(t, 'first');
   const [row] = await t.orm.em.fork().getConnection().execute<Array<Record<string, string>>>(

@@ -207,17 +207,24 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     }
   });
 
+  /** The request named by `:reference` with its school and zone, or null after rendering the "not found" page. */
+  const requestOr404 = async (db: EntityManager, req: Request, res: Response): Promise<PreRegistration | null> => {
+    const reference = normalizeReference(String(req.params.reference));
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
+    if (!pr) {
+      const t = translator(res.locals.lang);
+      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
+    }
+    return pr;
+  };
+
   /** A printable receipt (إيصال) with the reference: what was filed, where, when. */
   r.get('/pre-registrations/:reference/receipt', async (req, res) => {
     const lang = res.locals.lang;
     const t = translator(lang);
-    const reference = normalizeReference(String(req.params.reference));
     const db = em();
-    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
-    if (!pr) {
-      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
-      return;
-    }
+    const pr = await requestOr404(db, req, res);
+    if (!pr) return;
     res.render('parent/receipt', {
       title: `${t('receipt.title')} ${pr.reference}`,
       pr: {
@@ -232,13 +239,9 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
     const lang = res.locals.lang;
     const t = translator(lang);
-    const reference = normalizeReference(String(req.params.reference));
     const db = em();
-    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
-    if (!pr) {
-      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
-      return;
-    }
+    const pr = await requestOr404(db, req, res);
+    if (!pr) return;
     const events = await db.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
     const reasons = pr.rejectionReasons.length
       ? (await db.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } })).map((x) => (lang === 'ar' ? x.textAr : x.textFr))
