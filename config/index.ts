@@ -45,6 +45,8 @@ const schema = z.object({
   /** Development outbox page (/dev/outbox) listing captured emails and SMS. */
   DEV_OUTBOX: z.stringbool().optional(),
   SESSION_SECRET: z.string().min(16).default('tasjil-development-session-secret'),
+  /** One-time codes (sign-up, password reset) one client address may have sent per hour (against SMS pumping). */
+  OTP_MAX_PER_CLIENT_PER_HOUR: z.coerce.number().int().positive().default(20),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };

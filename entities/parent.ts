@@ -65,6 +65,8 @@ export class OneTimeCode {
   purpose!: OneTimeCodePurpose;
   channel!: 'email' | 'sms';
   codeHash!: string;
+  /** HMAC-SHA256 of the client address that asked for it (the address itself is never stored). */
+  requesterHash?: string | null;
   attempts!: number;
   expiresAt!: Date;
   consumedAt?: Date | null;
@@ -80,6 +82,7 @@ export const OneTimeCodeSchema = new EntitySchema<OneTimeCode>({
     purpose: { type: 'string', length: 8 },
     channel: { type: 'string', length: 5 },
     codeHash: { type: 'string', length: 64 },
+    requesterHash: { type: 'string', length: 64, nullable: true },
     attempts: { type: 'integer', default: 0 },
     expiresAt: { type: 'datetime' },
     consumedAt: { type: 'datetime', nullable: true },

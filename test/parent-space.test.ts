@@ -285,3 +285,26 @@ describe('retention of the parents\' space (law 09-08)', () => {
     expect(audit.map((a) => a.details)).toEqual([counts]);
   });
 });
+
+describe('one-time codes per client address', () => {
+  test('one client cannot have codes sent to more than the limit of accounts in an hour; another client still can', async () => {
+    const { issueCode, requesterHash, signUp, AccountError } = await import('../web/services/accounts');
+    const sent: string[] = [];
+    const send = async (to: { value: string }) => { sent.push(to.value); };
+    const secret = t.config.SESSION_SECRET;
+    const client = requesterHash(secret, `192.0.2.${Math.floor(Math.random() * 250)}-${randomUUID()}`);
+    const now = new Date();
+    const issue = async (requester: string) => {
+      const em = t.orm.em.fork();
+      const account = await signUp(em, { kind: 'email', value: `pump-${randomUUID().slice(0, 8)}@example.ma` }, 'Jardin-Tanger-2027', 'ar', now);
+      return issueCode({ em, secret, send, now, requester, maxPerRequesterPerHour: 3 }, account, 'verify');
+    };
+    for (let i = 0; i < 3; i += 1) await issue(client);
+    await expect(issue(client)).rejects.toEqual(new AccountError('account.code.tooMany', 'code'));
+    expect(sent.length).toBe(3);
+    await issue(requesterHash(secret, `other-${randomUUID()}`));
+    expect(sent.length).toBe(4);
+    const stored = await t.orm.em.fork().getConnection().execute<Array<{ n: string }>>('select count(*) as n from one_time_code where requester_hash = ?', [client]);
+    expect(Number(stored[0].n)).toBe(3);
+  });
+});

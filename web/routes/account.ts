@@ -13,7 +13,7 @@ import { OneTimeCode, ParentAccount } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import {
-  AccountError, consumeCode, identifierOf, issueCode, findAccount, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
+  AccountError, consumeCode, identifierOf, issueCode, findAccount, requesterHash, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
 } from '../services/accounts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -87,7 +87,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
   };
   /** Sends a code and remembers it in the session; then the code page. */
   const sendCode = async (req: Request, res: Response, next: NextFunction, account: ParentAccount, purpose: 'verify' | 'reset', target: string) => {
-    const codeId = await issueCode({ em: em(), secret, send }, account, purpose);
+    const codeId = await issueCode({ em: em(), secret, send, requester: requesterHash(secret, req.ip ?? ''), maxPerRequesterPerHour: deps.config.OTP_MAX_PER_CLIENT_PER_HOUR }, account, purpose);
     req.session.pendingCode = { codeId, purpose, masked: maskIdentifier(identifierOf(account)), next: target };
     req.session.save((err) => (err ? next(err) : res.redirect(303, purpose === 'verify' ? '/account/verify' : '/account/reset/code')));
   };
@@ -148,7 +148,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
       const previous = await db.findOne(OneTimeCode, { id: p.codeId }, { populate: ['account'] });
       // A reset for an unknown identifier looks the same as any other (no account enumeration).
       if (!previous) { res.redirect(303, purpose === 'reset' ? '/account/reset/code?resent=1' : '/account/sign-in'); return; }
-      const codeId = await issueCode({ em: db, secret, send }, previous.account, purpose);
+      const codeId = await issueCode({ em: db, secret, send, requester: requesterHash(secret, req.ip ?? ''), maxPerRequesterPerHour: deps.config.OTP_MAX_PER_CLIENT_PER_HOUR }, previous.account, purpose);
       req.session.pendingCode = { ...p, codeId };
       req.session.save((err) => (err ? next(err) : res.redirect(303, `${purpose === 'verify' ? '/account/verify' : '/account/reset/code'}?resent=1`)));
     } catch (e) {

@@ -11,8 +11,13 @@ import { checkNewPassword, type AccountIdentifier } from '../../domain/account';
 import type { Language } from '../../domain/types';
 import { OneTimeCode, ParentAccount, type OneTimeCodePurpose, type ParentProfile } from '../../entities';
 
-/** Validity of a one-time code, attempts allowed, wait between two sends, sends per hour (per account). */
+/** Validity of a one-time code, attempts allowed, wait between two sends, sends per hour per account. */
 export const OTP_POLICY = { ttlMs: 10 * 60 * 1000, maxAttempts: 5, resendAfterMs: 60 * 1000, maxPerHour: 5 } as const;
+
+/** The HMAC-SHA256 (hex) that stands for a client address in `one_time_code.requester_hash`. */
+export function requesterHash(secret: string, ip: string): string {
+  return createHmac('sha256', secret).update(`requester:${ip}`).digest('hex');
+}
 /** Failed sign-ins before a lock, and the lock's length. */
 export const SIGN_IN_POLICY = { maxFailures: 5, lockMs: 15 * 60 * 1000 } as const;
 
@@ -48,13 +53,18 @@ function hashCode(secret: string, codeId: string, code: string): string {
  * purpose stop working.
  * @returns the code's id (kept in the session to verify against)
  * @throws AccountError `account.code.wait` (with `seconds`) when the last code of this purpose is
- *   under a minute old, `account.code.tooMany` after 5 codes in an hour.
+ *   under a minute old, `account.code.tooMany` after 5 codes in an hour for the account, or 20
+ *   in an hour from the same client (`deps.requester`, see `requesterHash`; the limit is
+ *   `deps.maxPerRequesterPerHour`, default 20, setting `OTP_MAX_PER_CLIENT_PER_HOUR`).
  */
 export async function issueCode(
-  deps: { em: EntityManager; secret: string; send: CodeSender; now?: Date }, account: ParentAccount, purpose: OneTimeCodePurpose,
+  deps: { em: EntityManager; secret: string; send: CodeSender; now?: Date; requester?: string; maxPerRequesterPerHour?: number }, account: ParentAccount, purpose: OneTimeCodePurpose,
 ): Promise<string> {
   const { em } = deps;
   const now = deps.now ?? new Date();
+  if (deps.requester && await em.count(OneTimeCode, { requesterHash: deps.requester, createdAt: { $gt: new Date(now.getTime() - 3600_000) } }) >= (deps.maxPerRequesterPerHour ?? 20)) {
+    throw new AccountError('account.code.tooMany', 'code');
+  }
   const recent = await em.find(OneTimeCode, { account, createdAt: { $gt: new Date(now.getTime() - 3600_000) } }, { orderBy: { createdAt: 'desc' } });
   const last = recent.find((c) => c.purpose === purpose);
   if (last && now.getTime() - last.createdAt.getTime() < OTP_POLICY.resendAfterMs) {
@@ -67,7 +77,7 @@ export async function issueCode(
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const identifier = identifierOf(account);
   em.create(OneTimeCode, {
-    id, account, purpose, channel: identifier.kind === 'email' ? 'email' : 'sms', codeHash: hashCode(deps.secret, id, code),
+    id, account, purpose, channel: identifier.kind === 'email' ? 'email' : 'sms', codeHash: hashCode(deps.secret, id, code), requesterHash: deps.requester ?? null,
     attempts: 0, expiresAt: new Date(now.getTime() + OTP_POLICY.ttlMs), createdAt: now,
   });
   await em.flush();
