@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OneTimeCode, ParentAccount, PreRegistration, PreRegistrationDraft, PreRegistrationEvent } from '../entities';
-import { demoSchool, eventually, startTestApp, validSubmission, type TestApp } from './support/app';
+import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
 import { spaceHelpers } from './support/space';
 
@@ -226,6 +226,15 @@ describe('the form in steps', () => {
     const events = await t.orm.em.fork().find(PreRegistrationEvent, { preRegistration: pr, type: 'edited' });
     expect(events.length).toBe(1);
 
+    // A supervisor looking at it does not open it for the school: the parent may still edit.
+    const supervisorAccount = t.demoAccounts.find((a) => a.username === `supervisor.${school.directorateCode}`)!;
+    const supervisor = new Browser(t.baseUrl);
+    const sLogin = await H.csrfOf(supervisor, '/staff/login');
+    expect((await supervisor.postForm('/staff/login', { _csrf: sLogin.token, username: supervisorAccount.username, password: supervisorAccount.password })).status).toBe(303);
+    expect((await supervisor.get(`/staff/requests/${reference}`)).status).toBe(200);
+    expect((await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).openedAt ?? null).toBeNull();
+    expect((await H.csrfOf(b, '/space')).html).toContain(`action="/space/requests/${reference}/edit"`);
+
     // The director opens it: no more edits.
     const director = new Browser(t.baseUrl);
     const login = await H.csrfOf(director, '/staff/login');
@@ -306,5 +315,34 @@ describe('one-time codes per client address', () => {
     expect(sent.length).toBe(4);
     const stored = await t.orm.em.fork().getConnection().execute<Array<{ n: string }>>('select count(*) as n from one_time_code where requester_hash = ?', [client]);
     expect(Number(stored[0].n)).toBe(3);
+  });
+});
+
+describe('the one-page form (no account)', () => {
+  test('after an error the corrected form is accepted: a fresh CSRF token, the photo kept by key', async () => {
+    const b = new Browser(t.baseUrl);
+    const page = await H.csrfOf(b, `/pre-registration/new?lang=fr&level=primary1&academy=${chain.academy}&directorate=${chain.directorate}&commune=${school.communeCode}&zone=${school.zoneCode}`);
+    const token = inputValue(page.html, 'submissionToken')!;
+    const s = validSubmission(school, { level: 'primary1', schoolYear: inputValue(page.html, 'schoolYear')! });
+    const certificate = `ONE-${Date.now()}`;
+    const fields = (phone: string) => toFormFields({ ...s, civilStatus: { ...s.civilStatus, birthCertificateNumber: certificate }, father: { ...s.father, phone }, siblings: undefined, language: undefined });
+    const first = new FormData();
+    for (const [k, v] of [['_csrf', page.token], ['submissionToken', token], ...fields('12345')]) first.append(k, v);
+    first.set('photo', new Blob([new Uint8Array(await testPhoto())]), 'photo.jpg');
+    const bad = await b.postMultipart('/pre-registration', first);
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    const csrf = inputValue(html, '_csrf');
+    const photoKey = inputValue(html, 'photoKey');
+    expect(csrf).toMatch(/.{20,}/);
+    expect(photoKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(html).toContain('<p class="hint" id="photo-kept">Votre photo est bien reçue et conservée\u00a0; choisissez un autre fichier seulement pour la remplacer.</p>');
+    const second = new FormData();
+    for (const [k, v] of [['_csrf', csrf!], ['submissionToken', token], ['photoKey', photoKey!], ...fields('0612345678')]) second.append(k, v);
+    const ok = await b.postMultipart('/pre-registration', second);
+    expect(ok.status).toBe(303);
+    const reference = /\/pre-registrations\/([^?]+)\?submitted=1/.exec(ok.headers.get('location') ?? '')![1];
+    const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference });
+    expect([pr.photoKey, pr.father.phone, pr.birthCertificateNumber]).toEqual([photoKey, '+212612345678', certificate]);
   });
 });

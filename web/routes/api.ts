@@ -73,7 +73,7 @@ export function apiRouter(deps: WebDeps): Router {
       const staffPr = isReference(reference) ? await findInScope(em, user, reference) : null;
       if (!staffPr) { res.status(404).json({ error: 'notFound' }); return; }
       await audit(em, user, 'preRegistration.view', reference, { via: 'api' }, req.ip);
-      if (await openForStaff({ em, temporal: deps.temporal, log: deps.log }, staffPr, user.id)) em = deps.orm.em.fork();
+      if (await openForStaff({ em, temporal: deps.temporal, log: deps.log }, staffPr, user)) em = deps.orm.em.fork();
     }
     const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }, { populate: ['school'] }) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }

@@ -230,7 +230,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     const { user, db, pr } = loaded;
     await recordAudit(db, { user, action: 'preRegistration.view', reference: pr.reference, ip: req.ip });
     // Opening the request ends the parent's edits; the workflow answers once an edit in flight is applied.
-    const opened = await openForStaff({ em: db, temporal: deps.temporal, log: deps.log }, pr, user.id);
+    const opened = await openForStaff({ em: db, temporal: deps.temporal, log: deps.log }, pr, user);
     const shown = opened ? await findInScope(em(), user, pr.reference, ['school', 'commune', 'residenceZone']) : pr;
     await renderReview(deps, req, res, db, user, shown ?? pr);
   });

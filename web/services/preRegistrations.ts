@@ -13,7 +13,7 @@ import { generateReference, workflowIdFor } from '../../domain/reference';
 import { parseSubmission, submissionToRaw, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
-import { AgeRuleRow, Commune, Photo, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
+import { AgeRuleRow, Commune, Photo, StaffUser, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
 import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
@@ -394,7 +394,7 @@ export async function submitParentEdit(
 }
 
 /**
- * Staff opened a request (review page, staff API): tells its workflow (Update `open`), which
+ * The school's director opened a request (review page, staff API): tells its workflow (Update `open`), which
  * records it once (`opened_at`, `opened_by`, timeline event `opened`, actor the staff user id) and
  * answers once any parent edit in flight has been applied — so read the request again afterwards.
  * Only a request awaiting review (submitted, underReview) is opened; one already opened with no
@@ -404,8 +404,10 @@ export async function submitParentEdit(
  */
 export async function openForStaff(
   deps: { em: EntityManager; temporal: TasjilTemporal; log?: { warn(obj: object, msg?: string): void } },
-  pr: Pick<PreRegistration, 'id' | 'reference' | 'status' | 'openedAt'>, openedBy: string, timeoutMs = 10_000,
+  pr: Pick<PreRegistration, 'id' | 'reference' | 'status' | 'openedAt'>, openedBy: Pick<StaffUser, 'id' | 'role'>, timeoutMs = 10_000,
 ): Promise<boolean> {
+  // Only the school's own director opens a request; a supervisor looking at it does not end the parent's edits.
+  if (openedBy.role !== 'director') return false;
   if (pr.status !== 'submitted' && pr.status !== 'underReview') return false;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -416,7 +418,7 @@ export async function openForStaff(
       );
       if (!pending[0]?.n) return false;
     }
-    await deps.temporal.client.withAbortSignal(controller.signal, () => deps.temporal.open(pr.reference, openedBy));
+    await deps.temporal.client.withAbortSignal(controller.signal, () => deps.temporal.open(pr.reference, openedBy.id));
     return true;
   } catch (err) {
     deps.log?.warn({ err, reference: pr.reference }, 'could not mark the request opened');
