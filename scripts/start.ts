@@ -249,7 +249,7 @@ async function main(): Promise<void> {
     ...(config.devOutbox ? ([['Dev outbox (emails, SMS)', `${base}/dev/outbox`]] as Array<[string, string]>) : []),
     ['API (OpenAPI)', `${base}/api/v1/openapi.json`],
     ['Temporal Web UI', t.uiUrl],
-    ['Massar sandbox', `http://127.0.0.1:${config.MASSAR_SANDBOX_PORT}`],
+    ['Massar sandbox', `http://127.0.0.1:${config.MASSAR_SANDBOX_PORT}/health`],
     ['SMTP sandbox', `${config.SMTP_HOST}:${config.SMTP_PORT}`],
     ['SMS sandbox (Twilio API)', `http://127.0.0.1:${config.SMS_SANDBOX_PORT}`],
     ['PostgreSQL', `${redactDatabaseUrl(pg.databaseUrl)}${pg.embedded ? ' (embedded)' : ''}`],

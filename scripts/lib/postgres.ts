@@ -415,7 +415,10 @@ export async function acquireDatabaseLock(
   try {
     for (;;) {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
-      if (r.rows[0]?.ok) break;
+      if (r.rows[0]?.ok) {
+        if (told) log(`database "${database}" is free; going on`);
+        break;
+      }
       if (!told) {
         log(`another run is using database "${database}"; waiting for it to finish…`);
         told = true;

@@ -5,7 +5,7 @@
  * renewed at every sign-in. Every page works without JavaScript.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { maskIdentifier, parseAccountIdentifier, type AccountIdentifier } from '../../domain/account';
+import { checkNewPassword, maskIdentifier, parseAccountIdentifier, type AccountIdentifier } from '../../domain/account';
 import type { Language } from '../../domain/types';
 import { createMailer, type Mailer } from '../../activities/email';
 import { createSmsSender, type SmsSender } from '../../activities/sms';
@@ -102,8 +102,10 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     const id = parseAccountIdentifier(form.identifier);
     if (!id.ok) errors.identifier = t(form.identifier.trim() ? id.error : 'validation.required');
     const password = str(body.password);
+    const weak = password ? checkNewPassword(password, id.ok ? id.value.value : form.identifier) : null;
     if (!password) errors.password = t('validation.required');
-    else if (password !== str(body.passwordConfirm)) errors.passwordConfirm = t('account.password.mismatch');
+    else if (weak) errors.password = t(weak);
+    if (password && password !== str(body.passwordConfirm)) errors.passwordConfirm = t('account.password.mismatch');
     if (!id.ok || Object.keys(errors).length) return render(res, 'account/signUp', 'account.signUp.title', { form, next: safeNext(body.next) }, errors, 400);
     try {
       const db = em();

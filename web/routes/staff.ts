@@ -377,7 +377,7 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
       years: checks.age.years, months: checks.age.months, referenceDate: checks.age.referenceDate,
       limit: checks.age.rule.eligibleBornOnOrBefore, toleranceFrom: checks.age.rule.toleranceBornFrom ?? '', toleranceTo: checks.age.rule.toleranceBornTo ?? '',
     }) : '',
-    zoneExplain: checks ? t(`staff.review.zone.${checks.zone.result}`, { zone: checks.zone.residenceZoneCode, schoolZones: checks.zone.schoolZoneCodes.join('، ') }) : '',
+    zoneExplain: checks ? t(`staff.review.zone.${checks.zone.result}`, { zone: checks.zone.residenceZoneCode, schoolZones: checks.zone.schoolZoneCodes.join(lang === 'ar' ? '، ' : ', ') }) : '',
     duplicateExplain: checks ? t(`staff.review.duplicate.${checks.duplicate.result}`, { count: checks.duplicate.candidates.length }) : '',
     seats, seatsFull: Boolean(seats && seats.left <= 0),
     schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,

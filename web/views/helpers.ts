@@ -70,6 +70,10 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
   ltr(value: unknown) {
     return new SafeString(`<bdi dir="ltr">${esc(String(value ?? ''))}</bdi>`);
   },
+  /** {{colon}} — the colon after a label: French typography puts a no-break space before it, Arabic none. */
+  colon(options: HelperOptions) {
+    return root(options).lang === 'fr' ? '\u00a0:' : ':';
+  },
   eq: (a: unknown, b: unknown) => String(a) === String(b),
   concat: (...args: unknown[]) => args.slice(0, -1).map((a) => String(a ?? '')).join(''),
   inc: (n: unknown) => Number(n) + 1,
