@@ -26,7 +26,8 @@ const outbox = (recipient: string) => t.orm.em.fork().getConnection().execute<Ou
   'select channel, recipient, subject, body from dev_outbox_message where recipient = ? order by id', [recipient],
 );
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-const uniquePhone = () => `06${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+/** A random Maroc Telecom mobile (066x: a range libphonenumber knows as mobile; 06 alone includes unassigned ranges). */
+const uniquePhone = () => `066${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 const e164 = (national: string) => `+212${national.slice(1)}`;
 
 async function apiStatus(reference: string): Promise<{ status: string; massarCode: string | null; rejectionReasons: Array<{ code: string }> }> {

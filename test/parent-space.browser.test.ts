@@ -138,7 +138,8 @@ interface Journey {
 
 /** Per language: what the parent is, types and chooses. */
 function journeyOf(lang: Lang): Journey {
-  const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  // 066x: a mobile range libphonenumber knows (some 06 ranges, e.g. 0680–0689, are unassigned and refused).
+  const digits = `6${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
   if (lang === 'ar') {
     return {
       lang, identifier: `hind.${stamp.toLowerCase()}@example.ma`, recipient: `hind.${stamp.toLowerCase()}@example.ma`, password: 'Bahr-Essaouira-2027',
@@ -412,8 +413,11 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   expect(siblings).toBe(`${T('space.step.siblings')} ${T('space.change')} ${j.sibling
     ? `${j.sibling.firstNameAr} ${j.sibling.lastNameAr} — ${j.sibling.firstNameLatin} ${j.sibling.lastNameLatin} — ${j.sibling.birthDate}`
     : T('space.noSiblings')}`);
-  const personLine = (p: Person) => [`${p.firstNameAr} ${p.lastNameAr}`, `${p.firstNameLatin} ${p.lastNameLatin}`, p.phone, p.email].filter(Boolean).join(' — ');
-  expect(norm(await page.locator('#review-parents > p').textContent())).toBe(`${T('field.guardianRole')}: ${T(`guardianRole.${j.guardian}`)}`);
+  const colon = lang === 'fr' ? '\u00a0:' : ':'; // French typography: a no-break space before the colon
+  const personLine = (p: Person) => [
+    `${p.firstNameAr} ${p.lastNameAr}`, `${p.firstNameLatin} ${p.lastNameLatin}`, p.cin ? `${T('field.cin')}${colon} ${p.cin}` : '', p.phone, p.email, p.address,
+  ].filter(Boolean).join(' — ');
+  expect(norm(await page.locator('#review-parents > p').textContent())).toBe(`${T('field.guardianRole')}${colon} ${T(`guardianRole.${j.guardian}`)}`);
   expect(await summary(page.locator('#review-parents'))).toEqual([[T('parent.form.father'), personLine(j.father)], [T('parent.form.mother'), personLine(j.mother)]]);
   expect(await summary(page.locator('#review-school'))).toEqual([
     [T('field.residenceZone'), `${place.zone[lang]} — ${place.commune[lang]} — ${place.directorate[lang]} — ${place.academy[lang]}`],
