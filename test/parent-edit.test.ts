@@ -173,7 +173,7 @@ test('the director opening the review page ends the edits: opened once, later ed
   const late = await put(reference, certificate, { ...body, child: { ...body.child, firstNameLatin: 'Toolate' } });
   expect(late.status).toBe(409);
   const refused = await late.json() as { error: string; message: { ar: string; fr: string } };
-  expect(refused).toEqual({ error: 'alreadyOpened', message: { ar: 'لا يمكن تعديل الطلب: شرعت المؤسسة في دراسته.', fr: "La demande ne peut plus être modifiée : l'établissement a commencé à l'examiner." } });
+  expect(refused).toEqual({ error: 'alreadyOpened', message: { ar: 'لا يمكن تعديل الطلب: شرعت المؤسسة في دراسته.', fr: "La demande ne peut plus être modifiée\u00a0: l'établissement a commencé à l'examiner." } });
   expect((await row(reference)).childFirstNameLatin).toBe(body.child.firstNameLatin);
   expect((await revisions(reference)).map((r) => r.status)).toEqual(['refused']);
   expect(await events(reference, 'edited')).toHaveLength(0);

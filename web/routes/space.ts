@@ -128,7 +128,9 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
       model.otherSchools = residence.residenceZoneCode && residence.directorate ? await map.otherSchools(db, lang, residence.directorate, residence.residenceZoneCode) : [];
       model.noZones = Boolean(residence.communeCode) && (model.zones as unknown[]).length === 0;
       model.demoNotice = (model.schools as Array<{ isDemo: boolean }>).some((s) => s.isDemo) || (model.zones as unknown[]).length > 0;
-      model.schoolPick = data.schoolChoice === 'other' ? 'other' : str(data.schoolCode);
+      const zoneSchools = model.schools as Array<{ code: string }>;
+      // A zone served by one school: that school is chosen unless the parent picked another one.
+      model.schoolPick = data.schoolChoice === 'other' ? 'other' : str(data.schoolCode) || (zoneSchools.length === 1 ? zoneSchools[0].code : '');
     }
     if (step === 'civilStatus') {
       const birthDate = str(obj(data.civilStatus).birthDate);
