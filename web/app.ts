@@ -96,6 +96,18 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
     });
     next();
   });
+  // One line per request: method, path with references and ids masked and without the query (which may
+  // hold a searched name), status, duration in ms.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.originalUrl.split('?')[0]
+        .replace(/P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5}/gi, ':reference')
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id');
+      log.info({ method: req.method, route, status: res.statusCode, ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000 }, 'request');
+    });
+    next();
+  });
   app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: config.NODE_ENV === 'production' ? '7d' : 0 }));
   app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/favicon.ico', (_req, res) => { res.redirect(301, '/static/favicon.svg'); });
