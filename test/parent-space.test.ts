@@ -346,3 +346,34 @@ describe('the one-page form (no account)', () => {
     expect([pr.photoKey, pr.father.phone, pr.birthCertificateNumber]).toEqual([photoKey, '+212612345678', certificate]);
   });
 });
+
+describe('photos of a draft', () => {
+  test('a replaced draft photo is deleted; the photo of a submitted request is kept when its edit draft gets a new one', async () => {
+    const { b } = await H.newParent();
+    const draftId = await H.newDraftId(b);
+    await H.fillAllSteps(b, draftId, `PHO-${Date.now()}`);
+    const keyOf = async () => (await t.orm.em.fork().findOneOrFail(PreRegistrationDraft, { id: draftId })).photoKey!;
+    const photoCount = async (key: string) => Number((await t.orm.em.fork().getConnection().execute<Array<{ n: string }>>('select count(*) as n from photo where key = ?', [key]))[0].n);
+    const upload = async (id: string) => {
+      const { token } = await H.csrfOf(b, `/space/drafts/${id}/photo`);
+      const form = new FormData();
+      form.set('_csrf', token);
+      form.set('action', 'photo');
+      form.set('photo', new Blob([new Uint8Array(await testPhoto())]), 'again.jpg');
+      expect((await b.postMultipart(`/space/drafts/${id}/photo`, form)).status).toBe(303);
+    };
+    const first = await keyOf();
+    await upload(draftId);
+    const second = await keyOf();
+    expect(second).not.toBe(first);
+    expect([await photoCount(first), await photoCount(second)]).toEqual([0, 1]);
+
+    const reference = await H.submitReview(b, draftId);
+    await eventually(async () => (await t.temporal.status(reference)).status === 'underReview');
+    const { token } = await H.csrfOf(b, '/space');
+    const edit = await b.postForm(`/space/requests/${reference}/edit`, { _csrf: token });
+    const editId = /\/space\/drafts\/([0-9a-f-]{36})\/review/.exec(edit.headers.get('location')!)![1];
+    await upload(editId);
+    expect(await photoCount(second)).toBe(1);
+  });
+});

@@ -5,6 +5,7 @@
  * renewed at every sign-in. Every page works without JavaScript.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import Handlebars from 'handlebars';
 import { checkNewPassword, maskIdentifier, parseAccountIdentifier, type AccountIdentifier } from '../../domain/account';
 import type { Language } from '../../domain/types';
 import { createMailer, type Mailer } from '../../activities/email';
@@ -17,7 +18,6 @@ import {
 } from '../services/accounts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
 
 /** Where a signed-in parent goes next: only a local parents' space path. */
 function safeNext(v: unknown): string {
@@ -34,7 +34,7 @@ export function codeSender(mailer: () => Mailer, sms: () => SmsSender): CodeSend
       const text = t(`account.code.${purpose}.email`, params) as string;
       await mailer().send({
         to: to.value, subject: t(`account.code.${purpose}.subject`, params) as string, text,
-        html: `<div dir="${lang === 'ar' ? 'rtl' : 'ltr'}" lang="${lang}">${text.split('\n').map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</div>`,
+        html: `<div dir="${lang === 'ar' ? 'rtl' : 'ltr'}" lang="${lang}">${text.split('\n').map((l) => `<p>${Handlebars.escapeExpression(l)}</p>`).join('')}</div>`,
       });
     } else {
       await sms().send({ to: to.value, body: t(`account.code.${purpose}.sms`, params) as string });

@@ -199,7 +199,11 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
           await renderStep(req, res, draft, step, { errors: [{ field: 'photo', code: `validation.${result.error}` }], status: 400 });
           return;
         }
+        const replaced = draft.photoKey;
         draft.photoKey = storePhoto(db, result.jpeg, result.width, result.height);
+        // The replaced photo goes, unless a request uses it (an edit draft starts from the request's photo).
+        await db.flush();
+        if (replaced) await db.getConnection().execute('delete from photo p where p.key = ? and not exists (select 1 from pre_registration r where r.photo_key = p.key)', [replaced]);
         flash = 'space.photoSaved';
       }
     }

@@ -8,6 +8,7 @@ import argon2 from 'argon2';
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { checkNewPassword, type AccountIdentifier } from '../../domain/account';
+import { toAsciiDigits } from '../../domain/names';
 import type { Language } from '../../domain/types';
 import { OneTimeCode, ParentAccount, type OneTimeCodePurpose, type ParentProfile } from '../../entities';
 
@@ -101,7 +102,7 @@ export async function consumeCode(deps: { em: EntityManager; secret: string; now
   const now = deps.now ?? new Date();
   const c = await em.findOne(OneTimeCode, { id: codeId, purpose }, { populate: ['account'] });
   if (!c || c.consumedAt || c.expiresAt <= now || c.attempts >= OTP_POLICY.maxAttempts) throw new AccountError('account.code.expired', 'code');
-  const digits = typed.replace(/[\s-]/g, '').replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660));
+  const digits = toAsciiDigits(typed).replace(/[\s-]/g, '');
   const expected = Buffer.from(c.codeHash, 'hex');
   const given = Buffer.from(hashCode(deps.secret, c.id, digits), 'hex');
   if (!/^\d{6}$/.test(digits) || !timingSafeEqual(expected, given)) {
