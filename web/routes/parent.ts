@@ -18,7 +18,7 @@ import {
 } from '../services/preRegistrations';
 import { normalizeCertificateNumber } from '../../domain/duplicates';
 import type { FieldError } from '../../domain/submission';
-import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
+import { MAX_PHOTO_BYTES } from '../services/photos';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -103,20 +103,12 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     // A photo accepted on an earlier try is kept by key (a file input cannot be refilled).
     const keptKey = /^[0-9a-f]{32}$/.test(str(body.photoKey)) ? str(body.photoKey) : '';
     const photo = upload && upload.length ? upload : keptKey ? { key: keptKey } : undefined;
-    const result = await submitPreRegistration({ em: db, temporal: deps.temporal }, { ...body, language: lang }, photo, token);
+    const result = await submitPreRegistration({ em: db, temporal: deps.temporal }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
     if (result.ok) {
       res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
       return;
     }
-    let photoKey = result.errors.some((e) => e.field === 'photo') ? '' : keptKey;
-    if (upload && upload.length && !photoKey && !result.errors.some((e) => e.field === 'photo')) {
-      const normalized = await normalizePhoto(upload);
-      if (normalized.ok) {
-        photoKey = storePhoto(db, normalized.jpeg, normalized.width, normalized.height);
-        await db.flush();
-      }
-    }
-    body.photoKey = photoKey;
+    body.photoKey = result.photoKey ?? '';
     const residence = (body.residence ?? {}) as Record<string, unknown>;
     const chain = await map.zoneChain(db, str(residence.residenceZoneCode));
     const c: Chooser = {

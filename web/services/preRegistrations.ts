@@ -24,7 +24,7 @@ import { normalizePhoto, storePhoto } from './photos';
 /** Outcome of a submission. `created` is false when the same submission token was seen before. */
 export type SubmitResult =
   | { ok: true; reference: string; status: string; created: boolean }
-  | { ok: false; errors: FieldError[] };
+  | { ok: false; errors: FieldError[]; photoKey?: string };
 
 /** Extras of a submission made from the parents' space. */
 export interface SubmitOptions {
@@ -32,6 +32,8 @@ export interface SubmitOptions {
   parentAccountId?: string;
   /** Why a school outside the residence zone was chosen (required by the parents' space form in that case; max 500 characters). */
   schoolChoiceReason?: string;
+  /** When the submission is refused but its photo accepted, store the photo and return its key (`photoKey`) for the next try. */
+  keepPhotoOnError?: boolean;
 }
 
 /** Loads the age rule row of a school year and level as a domain AgeRule. */
@@ -102,6 +104,13 @@ export async function submitPreRegistration(
   if (!photoResult.ok) errors.push({ field: 'photo', code: `validation.${photoResult.error}` });
 
   if (!parsed.ok || errors.length || !zone || !school || !photoResult.ok) {
+    // An accepted photo is kept for the next try when asked (a file input cannot be refilled).
+    if (photoResult.ok && 'key' in photoResult) return { ok: false, errors: dedupe(errors), photoKey: photoResult.key };
+    if (photoResult.ok && opts.keepPhotoOnError) {
+      const photoKey = storePhoto(em, photoResult.jpeg, photoResult.width, photoResult.height);
+      await em.flush();
+      return { ok: false, errors: dedupe(errors), photoKey };
+    }
     return { ok: false, errors: dedupe(errors) };
   }
   const s: PreRegistrationSubmission = parsed.value;
