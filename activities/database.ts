@@ -12,8 +12,7 @@ import type { AutomaticChecksSummary, Decision, PreRegistrationStatus } from '..
 import {
   AgeRuleRow, AuditLog, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, type AutomaticChecksDetail,
 } from '../entities';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the submission assignment is shared with the web's submit service; moving web/services out of web/ is its own refactor
-import { assignSubmission } from '../web/services/preRegistrations';
+import { assignSubmission } from '../persistence/preRegistrationRows';
 import type { Activities } from './types';
 
 /** Statuses after which a request no longer counts as a live duplicate candidate. */

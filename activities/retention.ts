@@ -1,11 +1,10 @@
 /**
  * Retention activity (law 09-08): anonymises the expired rejected and withdrawn requests and
  * purges the parents' space of what was never finished. The SQL
- * lives in web/services/retention.ts; the activity only gives it a fresh EntityManager.
+ * lives in persistence/retention.ts; the activity only gives it a fresh EntityManager.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the retention SQL is shared with the web's services; moving web/services out of web/ is its own refactor
-import { anonymizeExpired, purgeParentSpace } from '../web/services/retention';
+import { anonymizeExpired, purgeParentSpace } from '../persistence/retention';
 
 /** The activities of the `anonymizeExpired` workflow. */
 export interface RetentionActivities {

@@ -262,7 +262,7 @@ describe('the form in steps', () => {
 
 describe('retention of the parents\' space (law 09-08)', () => {
   test('stale drafts and their photos, never-verified accounts and old one-time codes are deleted; the rest stays', async () => {
-    const { purgeParentSpace } = await import('../web/services/retention');
+    const { purgeParentSpace } = await import('../persistence/retention');
     const em = t.orm.em.fork();
     const conn = em.getConnection();
     const now = new Date('2031-06-01T10:00:00Z');

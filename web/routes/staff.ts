@@ -11,7 +11,7 @@ import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validateDecision } from '../../domain/rejectionReasons';
 import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
-import { needsDerogation } from '../../workflows/preRegistration';
+import { needsDerogation } from '../../domain/derogation';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';

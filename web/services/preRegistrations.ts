@@ -8,17 +8,17 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { duplicateKeys } from '../../domain/duplicates';
-import { normalizeForSearch } from '../../domain/names';
 import { generateReference, workflowIdFor } from '../../domain/reference';
 import { parseSubmission, submissionToRaw, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
-import { AgeRuleRow, Commune, Photo, StaffUser, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
+import { AgeRuleRow, Photo, StaffUser, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
 import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
   ALREADY_OPENED, CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
 } from '../../workflows/preRegistration';
+import { assignSubmission, searchTextOf } from '../../persistence/preRegistrationRows';
 import { normalizePhoto, storePhoto } from './photos';
 
 /** Outcome of a submission. `created` is false when the same submission token was seen before. */
@@ -263,30 +263,6 @@ async function validateChange(em: EntityManager, pr: PreRegistration, raw: unkno
 }
 
 /**
- * Copies a validated submission onto a stored request: school, commune, zone, the child's names,
- * civil status, siblings, parents, contact, search text, duplicate keys, and the photo when a new
- * key is given (school year, level and language stay as stored). Flushed by the caller's
- * transaction. Shared by corrections and the `applyParentEdit` activity (parent edits).
- * @param tx the EntityManager managing `row`.
- */
-export function assignSubmission(tx: EntityManager, row: PreRegistration, s: PreRegistrationSubmission, opts: { photoKey?: string | null; now: Date }): void {
-  const guardian = s.guardianRole === 'tutor' ? s.tutor! : s[s.guardianRole];
-  if (opts.photoKey) row.photoKey = opts.photoKey;
-  Object.assign(row, {
-    school: tx.getReference(School, s.schoolCode), commune: tx.getReference(Commune, s.residence.communeCode), residenceZone: tx.getReference(ResidenceZone, s.residence.residenceZoneCode),
-    childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr, childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
-    birthDate: s.civilStatus.birthDate, birthDateHijri: s.civilStatus.birthDateHijri, birthPlace: s.civilStatus.birthPlace,
-    birthCertificateNumber: s.civilStatus.birthCertificateNumber, birthCertificateDate: s.civilStatus.birthCertificateDate,
-    fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
-    guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
-    contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
-    searchText: searchTextOf(s, row.reference),
-    duplicateKeys: duplicateKeys({ birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr, birthCertificateNumber: s.civilStatus.birthCertificateNumber }),
-    updatedAt: opts.now,
-  });
-}
-
-/**
  * Stores the parent's corrected submission (same validation as a new one; the photo is replaced
  * only when a new one is given) and tells the workflow, which re-runs the checks.
  * @throws DecisionRefused (`notAwaitingCorrection`) when no correction is awaited.
@@ -316,14 +292,6 @@ export async function submitCorrection(
  */
 export function withdrawPreRegistration(temporal: TasjilTemporal, reference: string): Promise<{ status: string }> {
   return sendUpdate(() => temporal.withdraw(reference));
-}
-
-/** The normalised text searched by the staff queue: names in both scripts, certificate number, CINs, reference. */
-export function searchTextOf(s: PreRegistrationSubmission, reference: string): string {
-  return normalizeForSearch([
-    s.child.firstNameAr, s.child.lastNameAr, s.child.firstNameLatin, s.child.lastNameLatin,
-    s.civilStatus.birthCertificateNumber, s.father.cin, s.mother.cin, s.tutor?.cin ?? '', reference,
-  ].join(' '));
 }
 
 /** Errors as `{ field: message }` in the given language (for pages and the API). */
