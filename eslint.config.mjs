@@ -36,7 +36,8 @@ export default tseslint.config(
           { regex: '^@temporalio/(?!workflow$)', allowTypeImports: true, message: 'Workflow code imports only @temporalio/workflow (types from other @temporalio packages are fine).' },
           { regex: '(^|/)activities(/|$)', allowTypeImports: true, message: 'Workflows reach activities through proxyActivities: `import type` only.' },
           { regex: '^(?!\\./[^/]+$)(?!\\.\\./domain(/|$))(?!\\.\\./temporal/searchAttributes$)\\.{1,2}/', allowTypeImports: true, message: 'Workflow code imports only @temporalio/workflow, domain/, sibling workflow files and types (temporal/searchAttributes: pure search attribute keys).' },
-          { regex: '^(?!\\.|@temporalio/|node:)', allowTypeImports: true, message: 'Workflow code imports only @temporalio/workflow, domain/ and types: no npm packages.' },
+          // async-mutex: promise-only (no timers), the mutex of Temporal's safe-message-handlers sample.
+          { regex: '^(?!\\.|@temporalio/|node:|async-mutex$)', allowTypeImports: true, message: 'Workflow code imports only @temporalio/workflow, domain/ and types: no npm packages (async-mutex excepted).' },
         ],
         paths: [
           ...['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'process', 'timers', 'dns', 'stream']

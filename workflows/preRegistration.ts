@@ -8,14 +8,14 @@
  *                                → reject: rejected (+ coded reasons)
  *   → parent told the outcome.                      `withdraw` (parent) ends it before a decision.
  *
- * Orchestration only: every fact is read and written by activities (workflows/activities.ts, one
+ * Orchestration only: every fact is read and written by activities (workflows/proxies.ts, one
  * proxy per outside system); the messages are handled by the request's state object
  * (workflows/request.ts). Inputs and results carry codes and the reference, never personal data (a
  * correction's message and edited data live in PostgreSQL). Running requests replay the saved
  * histories in test/fixtures/histories: a change of the commands below needs `patched()` (README).
  */
 import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition } from '@temporalio/workflow';
-import { activitiesFor, MASSAR_REJECTED, type WorkflowActivities } from './activities';
+import { activitiesFor, MASSAR_REJECTED, type WorkflowActivities } from './proxies';
 import type { PreRegistrationInput, PreRegistrationState } from './messages';
 import { PreRegistrationRequest } from './request';
 

@@ -12,7 +12,7 @@ import { needsDerogation } from '../domain/derogation';
 import { validateDecision } from '../domain/rejectionReasons';
 import type { Decision, PreRegistrationStatus } from '../domain/types';
 import { STATUS } from '../temporal/searchAttributes';
-import type { WorkflowActivities } from './activities';
+import type { WorkflowActivities } from './proxies';
 import {
   ALREADY_OPENED, CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION,
   NOT_AWAITING_EXPORT_RETRY, correctionSubmittedUpdate, decideUpdate, openUpdate, parentEditUpdate, requestCorrectionUpdate,
