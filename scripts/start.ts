@@ -4,7 +4,9 @@
  * 1. PostgreSQL from DATABASE_URL, else an embedded one (data in DATA_DIR/postgres);
  * 2. migrations, then reference data, demo school map and demo staff accounts;
  * 3. Temporal from TEMPORAL_ADDRESS, else the Temporal CLI dev server (SQLite in DATA_DIR/temporal.db,
- *    custom search attributes, 90-day retention);
+ *    custom search attributes, 90-day retention), or with TEMPORAL_ENGINE=server the Temporal
+ *    server itself on PostgreSQL (databases `temporal` and `temporal_visibility`, see
+ *    scripts/lib/temporalServer.ts);
  * 4. child processes: Massar sandbox, messaging sandbox (SMTP + SMS), worker, web;
  * 5. prints the URLs and demo sign-ins. Ctrl-C / SIGTERM stops everything, children first.
  */
@@ -26,6 +28,16 @@ import {
   waitForWorker,
   type TemporalDevServer,
 } from './lib/temporal';
+import {
+  findSchemaSource,
+  findTemporalServerTools,
+  serverPortsFrom,
+  serverStartSettings,
+  setupTemporalDatabases,
+  startTemporalServer,
+  temporalEngine,
+  TEMPORAL_SERVER_VERSION,
+} from './lib/temporalServer';
 import { ROOT, startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
 import { DEMO_PASSWORD } from '../migrations/seeders/demoAccounts';
 import { DEMO_PARENT_EMAIL } from '../migrations/seeders/demoParent';
@@ -49,7 +61,7 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   say('Stopping…');
   await Promise.all(children.map((c) => stopManagedChild(c).catch(() => undefined)));
   if (temporal) {
-    say('Stopping the Temporal dev server…');
+    say(`Stopping the Temporal ${temporalEngine() === 'server' ? 'server' : 'dev server'}…`);
     await temporal.stop().catch(() => undefined);
   }
   if (pg?.embedded) {
@@ -111,7 +123,45 @@ function portOf(urlOrAddress: string, fallback: number): number {
   return m ? Number(m[1]) : fallback;
 }
 
-async function startTemporal(config: Config): Promise<{ address: string; uiUrl: string }> {
+/**
+ * TEMPORAL_ENGINE=server: the Temporal server on the PostgreSQL of `databaseUrl`: binaries found or
+ * built, databases and schemas set up (idempotent), server started, namespace and search attributes.
+ */
+async function startTemporalServerEngine(config: Config, databaseUrl: string): Promise<{ address: string; uiUrl: string }> {
+  const settings = serverStartSettings(process.env);
+  step(`Temporal: TEMPORAL_ENGINE=server, so the Temporal server ${TEMPORAL_SERVER_VERSION} runs on PostgreSQL (databases "${settings.databaseName}" and "${settings.visibilityDatabaseName}")`);
+  const tools = await findTemporalServerTools({ env: process.env, cacheDir: defaultCacheDir(process.env), log: (m) => say(`  ${m}`), build: true });
+  const how = { env: 'from TEMPORAL_SERVER_BIN / TEMPORAL_SQL_TOOL', PATH: 'found on PATH', cache: 'cached from an earlier build', built: 'just built with Go' }[tools.how];
+  say(`  server ${tools.server}, sql tool ${tools.sql} (${how})`);
+  let t = Date.now();
+  const schema = await findSchemaSource(process.env, (m) => say(`  ${m}`));
+  await setupTemporalDatabases({
+    sqlTool: tools.sql,
+    databaseUrl,
+    databaseName: settings.databaseName,
+    visibilityDatabaseName: settings.visibilityDatabaseName,
+    schema,
+    log: (m) => say(`  ${m}`),
+  });
+  say(`  schemas checked in ${((Date.now() - t) / 1000).toFixed(1)} s (${schema.kind === 'dir' ? `from ${path.dirname(path.dirname(schema.temporal))}` : 'embedded in the sql tool'})`);
+  t = Date.now();
+  const logFile = path.join(config.DATA_DIR, 'temporal-server.log');
+  temporal = await startTemporalServer({
+    serverPath: tools.server,
+    databaseUrl,
+    databaseName: settings.databaseName,
+    visibilityDatabaseName: settings.visibilityDatabaseName,
+    ports: serverPortsFrom(settings.port),
+    namespace: config.TEMPORAL_NAMESPACE,
+    logFile,
+    log: (m) => say(`  ${m}`),
+  });
+  say(`  server at ${temporal.address} ready in ${((Date.now() - t) / 1000).toFixed(1)} s; its log: ${logFile}`);
+  say('  no Temporal Web UI with this engine (the dev server embeds one; docker compose runs temporalio/ui)');
+  return { address: temporal.address, uiUrl: config.TEMPORAL_UI_URL };
+}
+
+async function startTemporal(config: Config, databaseUrl: string): Promise<{ address: string; uiUrl: string }> {
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
     step(`Temporal: using the server at ${external} (TEMPORAL_ADDRESS)`);
@@ -141,6 +191,7 @@ async function startTemporal(config: Config): Promise<{ address: string; uiUrl: 
     }
     return { address: external, uiUrl: config.TEMPORAL_UI_URL };
   }
+  if (temporalEngine(process.env) === 'server') return startTemporalServerEngine(config, databaseUrl);
 
   step('Temporal: TEMPORAL_ADDRESS is not set, so a local Temporal dev server will run');
   const cli = await findTemporalCli({ env: process.env, cacheDir: defaultCacheDir(process.env), log: (m) => say(`  ${m}`), build: true });
@@ -169,6 +220,7 @@ async function startTemporal(config: Config): Promise<{ address: string; uiUrl: 
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const engine = temporalEngine(process.env); // an invalid TEMPORAL_ENGINE stops here, before anything starts
   say(`Starting Tasjil (${config.NODE_ENV}); data folder ${config.DATA_DIR}`);
   await fs.mkdir(config.DATA_DIR, { recursive: true });
 
@@ -198,7 +250,7 @@ async function main(): Promise<void> {
   const { demoAccounts } = await seedAll(pg.databaseUrl);
   say(`  seeded; ${demoAccounts.length} demo account(s)`);
 
-  const t = await startTemporal(config);
+  const t = await startTemporal(config, pg.databaseUrl);
 
   step('Starting the Massar sandbox, the messaging sandbox (SMTP + SMS), the worker and the web server');
   const env: NodeJS.ProcessEnv = {
@@ -248,12 +300,12 @@ async function main(): Promise<void> {
     ['Staff sign-in', `${base}/staff/login`],
     ...(config.devOutbox ? ([['Dev outbox (emails, SMS)', `${base}/dev/outbox`]] as Array<[string, string]>) : []),
     ['API (OpenAPI)', `${base}/api/v1/openapi.json`],
-    ['Temporal Web UI', t.uiUrl],
+    ...(engine === 'server' && !process.env.TEMPORAL_ADDRESS ? [] : ([['Temporal Web UI', t.uiUrl]] as Array<[string, string]>)),
     ['Massar sandbox', `http://127.0.0.1:${config.MASSAR_SANDBOX_PORT}/health`],
     ['SMTP sandbox', `${config.SMTP_HOST}:${config.SMTP_PORT}`],
     ['SMS sandbox (Twilio API)', `http://127.0.0.1:${config.SMS_SANDBOX_PORT}`],
     ['PostgreSQL', `${redactDatabaseUrl(pg.databaseUrl)}${pg.embedded ? ' (embedded)' : ''}`],
-    ['Temporal', `${t.address}${temporal ? ' (dev server)' : ''}`],
+    ['Temporal', `${t.address}${temporal ? (engine === 'server' ? ' (Temporal server on PostgreSQL)' : ' (dev server)') : ''}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const lines = [

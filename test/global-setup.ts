@@ -2,7 +2,10 @@
  * Jest globalSetup: starts the real services the integration suites run against, once per run.
  *
  * - Temporal: the CLI dev server, in memory, on free ports, custom search attributes, namespace
- *   `default` (CLI found as `npm start` finds it; building it with Go is allowed);
+ *   `default` (CLI found as `npm start` finds it; building it with Go is allowed); or, with
+ *   TEMPORAL_ENGINE=server, the Temporal server on PostgreSQL (scratch databases named after the
+ *   test database, `<name>_temporal` and `<name>_temporal_visibility`, dropped and re-created at
+ *   each run under the same lock as the test database), on free ports;
  * - PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/tasjil_test),
  *   embedded if nothing answers locally; the database is dropped, re-created and migrated (an
  *   advisory lock makes a second run on the same machine wait instead of dropping it mid-run);
@@ -37,6 +40,8 @@ export default async function globalSetup(): Promise<void> {
   const { startSmsSandbox, startSmtpSandbox } = await import('../sandboxes/messaging/server');
   const { acquireDatabaseLock, ensurePostgres, recreateDatabase, redactDatabaseUrl } = await import('../scripts/lib/postgres');
   const { defaultCacheDir, findTemporalCli, freePort, startTemporalDevServer } = await import('../scripts/lib/temporal');
+  const serverEngine = await import('../scripts/lib/temporalServer');
+  const engine = serverEngine.temporalEngine(process.env);
 
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   const handles: TestStackHandles = { stops, tempDir: null };
@@ -51,8 +56,36 @@ export default async function globalSetup(): Promise<void> {
     const [temporalPort, uiPort] = await Promise.all([freePort(), freePort()]);
     const databaseUrl = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 
-    // Temporal and PostgreSQL come up concurrently.
+    // Temporal and PostgreSQL come up concurrently; the server engine's databases are re-created
+    // only once this run holds the test database's lock.
+    let lockTaken!: () => void;
+    let lockFailed!: (err: unknown) => void;
+    const locked = new Promise<void>((resolve, reject) => {
+      lockTaken = resolve;
+      lockFailed = reject;
+    });
+    locked.catch(() => undefined); // pgUp reports that failure itself
     const temporalUp = (async () => {
+      if (engine === 'server') {
+        const tools = await serverEngine.findTemporalServerTools({ env: process.env, cacheDir: defaultCacheDir(process.env), log, build: true });
+        const schema = await serverEngine.findSchemaSource(process.env, log);
+        const names = serverEngine.testServerDatabaseNames(new URL(databaseUrl).pathname.slice(1));
+        await locked;
+        const t = Date.now();
+        await serverEngine.setupTemporalDatabases({ sqlTool: tools.sql, databaseUrl, ...names, schema, recreate: true, log: quietLog });
+        const server = await serverEngine.startTemporalServer({
+          serverPath: tools.server,
+          databaseUrl,
+          ...names,
+          ports: await serverEngine.freeServerPorts(),
+          namespace: 'default',
+          logFile: path.join(os.tmpdir(), `tasjil-test-temporal-server-${names.databaseName}.log`),
+          log: quietLog,
+        });
+        stops.push({ name: 'Temporal server', stop: server.stop });
+        log(`Temporal server (TEMPORAL_ENGINE=server) at ${server.address} on databases ${names.databaseName}, ${names.visibilityDatabaseName}, up in ${((Date.now() - t) / 1000).toFixed(1)} s; server ${tools.server} (${tools.how})`);
+        return server;
+      }
       const cli = await findTemporalCli({ env: process.env, cacheDir: defaultCacheDir(process.env), log, build: true });
       const server = await startTemporalDevServer({
         cliPath: cli.path,
@@ -66,15 +99,21 @@ export default async function globalSetup(): Promise<void> {
       return server;
     })();
     const pgUp = (async () => {
-      const pg = await ensurePostgres({ databaseUrl, dataDir: base.DATA_DIR, log: quietLog, allowEmbedded: true });
-      if (pg.embedded) stops.push({ name: 'embedded PostgreSQL', stop: pg.stop });
-      // Two runs on one machine must not drop each other's database: the second one waits.
-      const lock = await acquireDatabaseLock(databaseUrl, log);
-      stops.push({ name: 'test database lock', stop: lock.release });
-      await recreateDatabase(databaseUrl);
-      const applied = await migrateUp(databaseUrl);
-      log(`PostgreSQL ${redactDatabaseUrl(databaseUrl)}${pg.embedded ? ' (embedded)' : ''}: fresh database, ${applied.length} migration(s) applied`);
-      return pg;
+      try {
+        const pg = await ensurePostgres({ databaseUrl, dataDir: base.DATA_DIR, log: quietLog, allowEmbedded: true });
+        if (pg.embedded) stops.push({ name: 'embedded PostgreSQL', stop: pg.stop });
+        // Two runs on one machine must not drop each other's database: the second one waits.
+        const lock = await acquireDatabaseLock(databaseUrl, log);
+        stops.push({ name: 'test database lock', stop: lock.release });
+        lockTaken();
+        await recreateDatabase(databaseUrl);
+        const applied = await migrateUp(databaseUrl);
+        log(`PostgreSQL ${redactDatabaseUrl(databaseUrl)}${pg.embedded ? ' (embedded)' : ''}: fresh database, ${applied.length} migration(s) applied`);
+        return pg;
+      } catch (err) {
+        lockFailed(err);
+        throw err;
+      }
     })();
     // allSettled: when one fails, wait for the other so that the cleanup below stops it too.
     const [temporalResult, pgResult] = await Promise.allSettled([temporalUp, pgUp]);
@@ -111,7 +150,8 @@ export default async function globalSetup(): Promise<void> {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: `tasjil-test-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
-      TEMPORAL_UI_URL: temporal.uiUrl,
+      // The server engine has no Web UI: links keep the configured URL.
+      TEMPORAL_UI_URL: temporal.uiUrl || base.TEMPORAL_UI_URL,
       MASSAR_BASE_URL: massar.url,
       MASSAR_SANDBOX_PORT: String(massarPort),
       SMTP_HOST: '127.0.0.1',

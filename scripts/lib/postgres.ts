@@ -51,7 +51,7 @@ const dynamicImport = new Function('specifier', 'return import(specifier)') as (
 const LOCAL_HOSTS = new Set(['', 'localhost', '127.0.0.1', '::1', '[::1]']);
 
 /** Parsed parts of a `postgres://` URL. */
-interface PgUrlParts {
+export interface PgUrlParts {
   host: string;
   port: number;
   user: string;
@@ -59,7 +59,7 @@ interface PgUrlParts {
   database: string;
 }
 
-function parsePgUrl(databaseUrl: string): PgUrlParts {
+export function parsePgUrl(databaseUrl: string): PgUrlParts {
   let u: URL;
   try {
     u = new URL(databaseUrl);
@@ -81,7 +81,7 @@ function parsePgUrl(databaseUrl: string): PgUrlParts {
 }
 
 /** The same URL pointing at another database of the same server (the `postgres` maintenance database by default). */
-function withDatabase(databaseUrl: string, database: string): string {
+export function withDatabase(databaseUrl: string, database: string): string {
   const u = new URL(databaseUrl);
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
@@ -388,6 +388,22 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`);
     await createDatabaseIfMissing(admin, database);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates the database of `databaseUrl` unless it exists (on the same server, same credentials).
+ * @returns true when it was created now
+ * @throws Error when no server answers
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const { database } = parsePgUrl(databaseUrl);
+  const admin = await connectMaintenance(databaseUrl);
+  if (!admin) throw new Error(`No PostgreSQL answers at ${redactDatabaseUrl(databaseUrl)}`);
+  try {
+    return await createDatabaseIfMissing(admin, database);
   } finally {
     await admin.end().catch(() => undefined);
   }

@@ -36,7 +36,8 @@ export function defaultCacheDir(env: Env = process.env): string {
   return path.join(base, 'tasjil');
 }
 
-async function isExecutable(p: string): Promise<boolean> {
+/** Whether `p` is an executable regular file. */
+export async function isExecutable(p: string): Promise<boolean> {
   try {
     const st = await fs.stat(p);
     if (!st.isFile()) return false;
@@ -58,7 +59,7 @@ export async function whichOnPath(name: string, env: Env = process.env): Promise
 }
 
 /** Runs a command, streaming its output lines to `log`; resolves with the exit code. */
-function runStreaming(cmd: string, args: string[], env: Env, log: Log, prefix: string): Promise<number> {
+export function runStreaming(cmd: string, args: string[], env: Env, log: Log, prefix: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const onData = (buf: Buffer): void => {
@@ -218,7 +219,7 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-function isAlreadyExists(err: unknown): boolean {
+export function isAlreadyExists(err: unknown): boolean {
   const e = err as { code?: number; message?: string };
   return e?.code === 6 /* grpc ALREADY_EXISTS */ || /already exists/i.test(e?.message ?? '');
 }
@@ -318,7 +319,7 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Stops a child: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
