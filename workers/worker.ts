@@ -4,6 +4,8 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -41,12 +43,24 @@ export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker:
   };
 }
 
+/**
+ * The pre-built workflow bundle (dist/workflow-bundle.js, written by `npm run build`) when running
+ * compiled in production; null otherwise (the worker then bundles workflows/ at start).
+ */
+export function productionWorkflowBundle(nodeEnv: string, dir: string = __dirname): string | null {
+  if (nodeEnv !== 'production') return null;
+  const file = path.resolve(dir, '..', 'workflow-bundle.js');
+  return fs.existsSync(file) ? file : null;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn({ sdk: entry.level }, entry.message)) });
   const orm = await createOrm(config.DATABASE_URL);
-  const { worker, close } = await createWorker({ config, orm });
+  const bundle = productionWorkflowBundle(config.NODE_ENV);
+  const { worker, close } = await createWorker({ config, orm, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
+  log.info({ workflowBundle: bundle ?? 'bundled at start' }, 'workflow code');
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
