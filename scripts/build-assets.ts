@@ -12,8 +12,17 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 
-/** Source folders whose assets the compiled code reads (the folders tsc compiles, minus tests). */
-export const ASSET_ROOTS = ['web', 'activities', 'migrations', 'sandboxes', 'entities', 'domain', 'config', 'temporal', 'workers', 'workflows', 'observability'];
+/** Top-level folders that hold no code of the image (everything else is a source folder). */
+const NOT_SOURCES = new Set(['node_modules', 'dist', 'test', 'bench', 'docs', 'coverage', 'test-output']);
+
+/** The source folders: every top-level folder of the repository but tests, docs, output and hidden ones. */
+export function assetRoots(root: string = ROOT): string[] {
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_SOURCES.has(e.name))
+    .map((e) => e.name)
+    .sort();
+}
 
 /** Files never copied: TypeScript (compiled instead), tests and fixtures. */
 function isAsset(file: string): boolean {
@@ -39,6 +48,7 @@ function copyTree(rel: string, counts: { files: number; bytes: number }): void {
 
 if (require.main === module) {
   const counts = { files: 0, bytes: 0 };
-  for (const rel of ASSET_ROOTS) copyTree(rel, counts);
-  process.stdout.write(`[build] copied ${counts.files} asset file(s), ${(counts.bytes / 1024 / 1024).toFixed(1)} MB, into dist/\n`);
+  const roots = assetRoots();
+  for (const rel of roots) copyTree(rel, counts);
+  process.stdout.write(`[build] copied ${counts.files} asset file(s), ${(counts.bytes / 1024 / 1024).toFixed(1)} MB, from ${roots.join(', ')} into dist/\n`);
 }
