@@ -47,6 +47,10 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(16).default('tasjil-development-session-secret'),
   /** One-time codes (sign-up, password reset) one client address may have sent per hour (against SMS pumping). */
   OTP_MAX_PER_CLIENT_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /** Web processes `npm run web` / `npm start` runs (node:cluster; sessions are in PostgreSQL, so any serves any request). 0 = one per core. */
+  WEB_PROCESSES: z.coerce.number().int().min(0).default(0),
+  /** Workflow starts per second at most by each web process's intake starter (accepted submissions wait in PostgreSQL). */
+  INTAKE_START_RATE: z.coerce.number().positive().default(100),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };

@@ -84,6 +84,8 @@ export class PreRegistration {
   openedAt?: Date | null;
   openedBy?: string | null;
   workflowId!: string;
+  /** When its workflow was started (null: accepted, waiting for the intake starter). */
+  workflowStartedAt?: Date | null;
   submittedAt!: Date;
   updatedAt!: Date;
 }
@@ -148,6 +150,7 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     openedAt: { type: 'datetime', nullable: true },
     openedBy: { type: 'string', length: 64, nullable: true },
     workflowId: { type: 'string', length: 64 },
+    workflowStartedAt: { type: 'datetime', nullable: true },
     submittedAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },

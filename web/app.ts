@@ -10,6 +10,7 @@ import connectPgSimple from 'connect-pg-simple';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
@@ -29,6 +30,7 @@ import { reconciliationRouter } from './routes/reconciliation';
 import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
 import { spaceRouter } from './routes/space';
+import { IntakeStarter } from './services/intakeStarter';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -36,6 +38,8 @@ export interface WebDeps {
   orm: MikroORM;
   temporal: TasjilTemporal;
   log: Logger;
+  /** Starts the workflows of submissions accepted by the public doors (created by createApp when absent). */
+  starter?: IntakeStarter;
 }
 
 declare module 'express-session' {
@@ -43,7 +47,6 @@ declare module 'express-session' {
     staffUserId?: string;
     /** References whose holder proved the birth certificate number in this session. */
     unlocked?: string[];
-    visited?: boolean;
     flash?: string;
     /** The signed-in parent (parents' space). */
     parentAccountId?: string;
@@ -71,8 +74,10 @@ export function languageOf(req: Request): Language {
 }
 
 /** Builds the app (does not listen). Returns the app and a `close` for its session pool. */
-export function createApp(deps: WebDeps): { app: express.Express; close(): Promise<void> } {
-  const { config, log } = deps;
+export function createApp(webDeps: WebDeps): { app: express.Express; close(): Promise<void> } {
+  const { config, log } = webDeps;
+  const ownStarter = webDeps.starter ? null : new IntakeStarter(webDeps.orm, webDeps.temporal, log, { maxPerSecond: config.INTAKE_START_RATE }).start();
+  const deps: WebDeps = { ...webDeps, starter: webDeps.starter ?? ownStarter! };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -85,7 +90,9 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
   }));
   app.set('view engine', 'hbs');
   app.set('views', path.join(__dirname, 'views'));
-  if (config.NODE_ENV === 'production') app.enable('view cache');
+  // Templates compiled once per process (every environment: nothing reloads the code at run time either;
+  // uncached, each page re-read and re-compiled its layout and partials — most of a status page's CPU).
+  app.enable('view cache');
 
   app.use((_req, res, next) => {
     res.set({
@@ -145,16 +152,29 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
     next();
   });
 
+  // CSRF tokens are bound to a random visitor cookie, not to the session: a page that only shows
+  // something (the public status page, the form) then writes nothing on the server — no session
+  // row for an anonymous visit; a session is stored only once something is put in it (sign-in,
+  // unlocking a request). Signed double-submit: the token is an HMAC of the visitor id.
+  const visitorCookie = config.NODE_ENV === 'production' ? '__Host-tasjil.vid' : 'tasjil.vid';
+  const visitorId = (req: Request): string => {
+    const v = (req.cookies as Record<string, string> | undefined)?.[visitorCookie];
+    return typeof v === 'string' && /^[0-9a-f]{32}$/.test(v) ? v : '';
+  };
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
     getSecret: () => config.SESSION_SECRET,
-    getSessionIdentifier: (req) => req.session.id,
+    getSessionIdentifier: visitorId,
     cookieName: config.NODE_ENV === 'production' ? '__Host-tasjil.csrf' : 'tasjil.csrf',
     cookieOptions: { sameSite: 'lax', secure: config.NODE_ENV === 'production', httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
   });
-  /** Gives the page a CSRF token (and a persistent session to bind it to). */
+  /** Gives the page a CSRF token (bound to the visitor cookie, set here when missing; nothing stored). */
   const withCsrf = (req: Request, res: Response, next: NextFunction) => {
-    req.session.visited = true;
+    if (!visitorId(req)) {
+      const id = randomBytes(16).toString('hex');
+      res.cookie(visitorCookie, id, { httpOnly: true, sameSite: 'lax', secure: config.NODE_ENV === 'production', path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+      (req.cookies as Record<string, string>)[visitorCookie] = id;
+    }
     res.locals.csrfToken = generateCsrfToken(req, res);
     next();
   };
@@ -190,7 +210,7 @@ export function createApp(deps: WebDeps): { app: express.Express; close(): Promi
     res.render('error', { title: t(`${key}.title`), message: t(`${key}.body`) });
   };
   app.use(onError);
-  return { app, close: async () => { accounts.close(); await pool.end(); } };
+  return { app, close: async () => { accounts.close(); await ownStarter?.close(); await pool.end(); } };
 }
 
 export type Csrf = {

@@ -91,7 +91,23 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
         post: {
           summary: 'Submit a pre-registration',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Same key → same request, one workflow' }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } } } },
+          requestBody: {
+            required: true,
+            description: 'Either JSON with the photo in base64 (`photo.data`), or multipart/form-data with the same JSON document (without `photo`) in the part `submission` and the photo\'s raw bytes in the file part `photo` (a third smaller on the wire, nothing to decode).',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } },
+              'multipart/form-data': {
+                schema: {
+                  type: 'object', required: ['submission', 'photo'],
+                  properties: {
+                    submission: { type: 'string', description: 'The PreRegistrationSubmission as JSON, without `photo` (a field, or a part of type application/json)' },
+                    photo: { type: 'string', format: 'binary', description: 'ID photo, JPEG, PNG or HEIF, at most 10 MB' },
+                  },
+                },
+                encoding: { submission: { contentType: 'application/json' }, photo: { contentType: 'image/jpeg, image/png, image/heic, image/heif' } },
+              },
+            },
+          },
           responses: {
             201: { description: 'Created', content: { 'application/json': { schema: { type: 'object', properties: { reference: { type: 'string' }, status: { $ref: '#/components/schemas/Status' }, statusUrl: { type: 'string' } } } } } },
             200: { description: 'Already submitted with this Idempotency-Key: the same request' },

@@ -1,6 +1,13 @@
 /**
  * Web process entry point: `npm run web` (or started by `npm start`). Listens on PORT (3000).
+ *
+ * Runs WEB_PROCESSES web processes (default: one per core) with node:cluster: the primary only
+ * forks and supervises them, they share the port. Nothing a request needs lives in one process's
+ * memory (sessions are in PostgreSQL, CSRF is a signed cookie, the intake outbox is a table), so
+ * any process serves any request.
  */
+import cluster from 'node:cluster';
+import os from 'node:os';
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { createOrm } from '../entities/orm';
@@ -8,15 +15,15 @@ import { connectTemporal } from '../temporal/client';
 import { createApp } from './app';
 import { ensureRetentionSchedule } from '../temporal/schedules';
 
-async function main(): Promise<void> {
+async function serve(first: boolean): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'web' } });
   const orm = await createOrm(config.DATABASE_URL);
   const temporal = await connectTemporal(config);
   // Law 09-08: rejected and withdrawn requests are anonymised daily by a Temporal Schedule.
-  await ensureRetentionSchedule(temporal.client, config.TEMPORAL_TASK_QUEUE);
+  if (first) await ensureRetentionSchedule(temporal.client, config.TEMPORAL_TASK_QUEUE);
   const { app, close } = createApp({ config, orm, temporal, log });
-  const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'web listening'));
+  const server = app.listen(config.PORT, () => log.info({ port: config.PORT, pid: process.pid }, 'web listening'));
   const stop = () => {
     server.close(async () => {
       await close();
@@ -29,9 +36,39 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (require.main === module) {
-  main().catch((err) => {
-    console.error('web failed:', err instanceof Error ? err.message : err);
-    process.exit(1);
+/** The primary: forks `n` web processes, replaces one that dies, stops them all on SIGINT/SIGTERM. */
+function supervise(n: number): void {
+  const log = pino({ level: loadConfig().LOG_LEVEL, base: { service: 'web' } });
+  let stopping = false;
+  const fork = (first: boolean) => cluster.fork({ TASJIL_WEB_FIRST: first ? '1' : '0' });
+  for (let i = 0; i < n; i++) fork(i === 0);
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error({ pid: worker.process.pid, code, signal }, 'web process stopped; starting another');
+    setTimeout(() => fork(false), 1000);
   });
+  const stop = () => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    if (!workers.length) process.exit(0);
+    for (const w of workers) w?.process.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  const configured = loadConfig().WEB_PROCESSES;
+  const processes = configured > 0 ? configured : os.availableParallelism();
+  if (cluster.isPrimary && processes > 1) {
+    supervise(processes);
+  } else {
+    serve(cluster.isPrimary || process.env.TASJIL_WEB_FIRST === '1').catch((err) => {
+      console.error('web failed:', err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+  }
 }

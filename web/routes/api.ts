@@ -2,7 +2,8 @@
  * JSON API v1 (OpenAPI document at /api/v1/openapi.json). Same services and validation as the
  * pages. Staff endpoints authenticate with HTTP Basic (RFC 7617) over TLS — no cookies, so no CSRF.
  */
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import { isReference, normalizeReference } from '../../domain/reference';
 import { validateDecision } from '../../domain/rejectionReasons';
@@ -11,6 +12,7 @@ import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../en
 import type { WebDeps } from '../app';
 import { translator } from '../i18n';
 import { openApiDocument } from '../openapi';
+import { MAX_PHOTO_BYTES } from '../services/photos';
 import { canParentEdit, DecisionRefused, openForStaff, sendDecision, submitPreRegistration } from '../services/preRegistrations';
 import { authenticate, canDecide, findInScope, SignInThrottle } from '../services/staff';
 import { audit } from './staff';
@@ -46,14 +48,45 @@ export function apiRouter(deps: WebDeps): Router {
     return user;
   };
 
-  r.post('/pre-registrations', async (req: Request, res: Response) => {
-    const body = req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>) } : {};
-    const token = (req.get('Idempotency-Key') ?? '').trim().slice(0, 64) || (typeof body.submissionToken === 'string' ? body.submissionToken.slice(0, 64) : '') || randomUUID();
+  // The photo as raw bytes: multipart/form-data with a `submission` part (the JSON document, as a
+  // field or a file part) and a `photo` file part — no base64 (a third larger, decoded in memory).
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 2, fields: 5, fieldSize: 1024 * 1024 } });
+  const multipart = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('multipart/form-data')) { next(); return; }
+    upload.fields([{ name: 'submission', maxCount: 1 }, { name: 'photo', maxCount: 1 }])(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE' && err.field === 'photo') {
+        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
+        next();
+        return;
+      }
+      if (err instanceof multer.MulterError) { next(Object.assign(new Error(err.message), { status: err.code === 'LIMIT_FILE_SIZE' ? 413 : 400 })); return; }
+      next(err);
+    });
+  };
+
+  r.post('/pre-registrations', multipart, async (req: Request, res: Response) => {
+    let body: Record<string, unknown>;
     let photo: Buffer | undefined;
-    const p = body.photo as { data?: unknown } | undefined;
-    if (p && typeof p === 'object' && typeof p.data === 'string') photo = Buffer.from(p.data, 'base64');
-    delete body.photo;
-    const result = await submitPreRegistration({ em: deps.orm.em.fork(), temporal: deps.temporal }, body, photo, token);
+    if (req.is('multipart/form-data')) {
+      const files = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
+      const fields = (req.body ?? {}) as Record<string, unknown>;
+      const text = files.submission?.[0]?.buffer.toString('utf8') ?? (typeof fields.submission === 'string' ? fields.submission : '{}');
+      try {
+        const parsed: unknown = JSON.parse(text);
+        body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : {};
+      } catch {
+        throw Object.assign(new Error('the submission part is not JSON'), { status: 400 });
+      }
+      photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : files.photo?.[0]?.buffer;
+      delete body.photo;
+    } else {
+      body = req.body && typeof req.body === 'object' ? { ...(req.body as Record<string, unknown>) } : {};
+      const p = body.photo as { data?: unknown } | undefined;
+      if (p && typeof p === 'object' && typeof p.data === 'string') photo = Buffer.from(p.data, 'base64');
+      delete body.photo;
+    }
+    const token = (req.get('Idempotency-Key') ?? '').trim().slice(0, 64) || (typeof body.submissionToken === 'string' ? body.submissionToken.slice(0, 64) : '') || randomUUID();
+    const result = await submitPreRegistration({ em: deps.orm.em.fork(), temporal: deps.temporal, starter: deps.starter }, body, photo, token);
     if (!result.ok) {
       res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) });
       return;

@@ -103,7 +103,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     // A photo accepted on an earlier try is kept by key (a file input cannot be refilled).
     const keptKey = /^[0-9a-f]{32}$/.test(str(body.photoKey)) ? str(body.photoKey) : '';
     const photo = upload && upload.length ? upload : keptKey ? { key: keptKey } : undefined;
-    const result = await submitPreRegistration({ em: db, temporal: deps.temporal }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
+    const result = await submitPreRegistration({ em: db, temporal: deps.temporal, starter: deps.starter }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
     if (result.ok) {
       res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
       return;

@@ -57,7 +57,7 @@ function rawField(raw: unknown, key: string): unknown {
  * @throws only on infrastructure failure (database or Temporal down); bad input returns `ok: false`.
  */
 export async function submitPreRegistration(
-  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines'] },
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void } },
   raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
   opts: SubmitOptions = {},
 ): Promise<SubmitResult> {
@@ -66,7 +66,8 @@ export async function submitPreRegistration(
 
   const existing = submissionToken ? await em.findOne(PreRegistration, { submissionToken }) : null;
   if (existing) {
-    await startWorkflow(em, temporal, existing, deps.deadlines);
+    if (!deps.starter) await startWorkflow(em, temporal, existing, deps.deadlines);
+    else if (!existing.workflowStartedAt) deps.starter.kick();
     return { ok: true, reference: existing.reference, status: existing.status, created: false };
   }
 
@@ -141,6 +142,8 @@ export async function submitPreRegistration(
           birthCertificateNumber: s.civilStatus.birthCertificateNumber,
         }),
         rejectionReasons: [], workflowId: workflowIdFor(reference), submittedAt: now, updatedAt: now,
+        // With a starter, accepted once committed: the starter starts the workflow (intake outbox).
+        workflowStartedAt: deps.starter ? null : now,
       });
       tx.create(PreRegistrationEvent, { preRegistration: row, eventKey: 'status:submitted', type: 'status', status: 'submitted', actor: 'parent', details: {}, at: now });
       return row;
@@ -152,7 +155,17 @@ export async function submitPreRegistration(
     }
     throw err;
   }
-  await startWorkflow(em, temporal, pr, deps.deadlines);
+  if (deps.starter) {
+    deps.starter.kick();
+    return { ok: true, reference: pr.reference, status: pr.status, created: true };
+  }
+  try {
+    await startWorkflow(em, temporal, pr, deps.deadlines);
+  } catch (err) {
+    // Not started: left to the intake starter's sweep (the submission itself is stored).
+    await em.getConnection().execute('update pre_registration set workflow_started_at = null where id = ?', [pr.id]).catch(() => undefined);
+    throw err;
+  }
   return { ok: true, reference: pr.reference, status: pr.status, created: true };
 }
 

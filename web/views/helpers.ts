@@ -11,6 +11,11 @@ const { escapeExpression: esc, SafeString } = Handlebars;
 interface Root { lang?: Language; form?: Record<string, unknown>; errors?: Record<string, string> }
 type HelperOptions = Handlebars.HelperOptions;
 
+/** Built once: an Intl.DateTimeFormat with a time zone costs ~0.1 ms to construct, more than formatting with it. */
+const CASABLANCA_DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
 function root(options: HelperOptions): Root {
   return (options.data?.root ?? {}) as Root;
 }
@@ -89,9 +94,7 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
   dateTime(v: unknown) {
     if (!v) return '';
     const d = v instanceof Date ? v : new Date(String(v));
-    const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    }).formatToParts(d).map((x) => [x.type, x.value]));
+    const p = Object.fromEntries(CASABLANCA_DATE_TIME.formatToParts(d).map((x) => [x.type, x.value]));
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
   },
   /** {{field "child.firstNameAr" label="field.firstNameAr" type="text" dir="rtl" hint="…" required=true}} */

@@ -1,0 +1,152 @@
+/**
+ * The door under load (issue 10): what an anonymous read writes (nothing), the API's photo as raw
+ * bytes (multipart), and the intake outbox — a submission is accepted once stored, its workflow
+ * started after by the intake starter. Real PostgreSQL, Temporal, worker and HTTP.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import sharp from 'sharp';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { createApp } from '../web/app';
+import { IntakeStarter } from '../web/services/intakeStarter';
+import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { Browser, inputValue } from './support/http';
+
+let t: TestApp;
+let photo: Buffer;
+let school: Awaited<ReturnType<typeof demoSchool>>;
+/** This file's app, with an intake starter the tests start themselves. */
+let baseUrl: string;
+let server: Server;
+let closeApp: () => Promise<void>;
+let starter: IntakeStarter;
+
+beforeAll(async () => {
+  t = await startTestApp({ web: false });
+  photo = await testPhoto();
+  school = await demoSchool(t);
+  starter = new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { sweepMs: 200 });
+  const { app, close } = createApp({ config: { ...t.config, PORT: 0 }, orm: t.orm, temporal: t.temporal, log: pino({ level: 'silent' }), starter });
+  closeApp = close;
+  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await starter?.close();
+  if (server) await new Promise((r) => server.close(r));
+  await closeApp?.();
+  await t?.stop();
+});
+
+const sql = <T>(query: string, params: unknown[] = []) => t.orm.em.fork().getConnection().execute<T[]>(query, params);
+const sessionRows = async () => Number((await sql<{ n: string }>('select count(*) as n from session'))[0].n);
+const uniqueBody = () => {
+  const base = validSubmission(school);
+  return {
+    ...base,
+    civilStatus: { ...base.civilStatus, birthCertificateNumber: `DOOR-${randomUUID().slice(0, 8)}` },
+    father: { ...base.father, phone: `0661${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`, email: `door-${randomUUID().slice(0, 8)}@example.ma` },
+  };
+};
+const workflowExists = async (reference: string) => {
+  try {
+    await t.temporal.handle(reference).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+};
+
+test('a submission is accepted once stored; its workflow is started after, by the intake starter (outbox), then reaches underReview', async () => {
+  const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify({ ...uniqueBody(), photo: { data: photo.toString('base64') } }),
+  });
+  expect(res.status).toBe(201);
+  const { reference, status } = (await res.json()) as { reference: string; status: string };
+  expect(status).toBe('submitted');
+  // The starter has not been started: the request waits in PostgreSQL, no workflow yet.
+  const [row] = await sql<{ status: string; workflow_started_at: Date | null }>('select status, workflow_started_at from pre_registration where reference = ?', [reference]);
+  expect(row).toEqual({ status: 'submitted', workflow_started_at: null });
+  expect(await workflowExists(reference)).toBe(false);
+
+  starter.start();
+  await eventually(async () => (await t.temporal.status(reference)).status === 'underReview', 60_000);
+  const [after] = await sql<{ status: string; started: boolean }>('select status, workflow_started_at is not null as started from pre_registration where reference = ?', [reference]);
+  expect(after).toEqual({ status: 'underReview', started: true });
+  const runs: string[] = [];
+  for await (const w of t.temporal.client.workflow.list({ query: `WorkflowId = 'preRegistration-${reference}'` })) runs.push(w.runId);
+  expect(runs).toHaveLength(1);
+});
+
+test('the API takes the photo as raw bytes (multipart: a JSON `submission` part and a `photo` file part), normalised like the base64 one', async () => {
+  const big = await sharp({ create: { width: 1200, height: 1600, channels: 3, background: { r: 120, g: 140, b: 160 } } }).jpeg({ quality: 90 }).toBuffer();
+  const fd = new FormData();
+  fd.append('submission', new Blob([JSON.stringify(uniqueBody())], { type: 'application/json' }), 'submission.json');
+  fd.append('photo', new Blob([big], { type: 'image/jpeg' }), 'photo.jpg');
+  const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', headers: { 'Idempotency-Key': randomUUID() }, body: fd });
+  expect(res.status).toBe(201);
+  const { reference } = (await res.json()) as { reference: string };
+  const [stored] = await sql<{ content_type: string; width: number; height: number; bytes: Buffer }>(
+    'select ph.content_type, ph.width, ph.height, ph.bytes from pre_registration p join photo ph on ph.key = p.photo_key where p.reference = ?', [reference],
+  );
+  expect([stored.content_type, stored.width, stored.height]).toEqual(['image/jpeg', 600, 800]);
+  expect((await sharp(stored.bytes).metadata()).format).toBe('jpeg');
+
+  // The submission as a plain text field works too; a photo that is not an image is refused at its field.
+  const text = new FormData();
+  text.append('submission', JSON.stringify(uniqueBody()));
+  text.append('photo', new Blob([Buffer.from('not an image at all')], { type: 'image/jpeg' }), 'photo.jpg');
+  const refused = await fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', body: text });
+  expect(refused.status).toBe(400);
+  const body = (await refused.json()) as { error: string; errors: Array<{ field: string; code: string }> };
+  expect(body.error).toBe('validation');
+  expect(body.errors.map((e) => [e.field, e.code])).toEqual([['photo', 'validation.photo.unsupported']]);
+
+  const notJson = new FormData();
+  notJson.append('submission', '{"level": ');
+  notJson.append('photo', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+  const bad = await fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', body: notJson });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: string }).error).toBe('badRequest');
+});
+
+test('an anonymous visit to the status page and the form writes no session row; unlocking (a write) still works with the CSRF token of the page', async () => {
+  const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...uniqueBody(), photo: { data: photo.toString('base64') } }),
+  });
+  expect(res.status).toBe(201);
+  const { reference } = (await res.json()) as { reference: string };
+  const [{ birth_certificate_number: certificate }] = await sql<{ birth_certificate_number: string }>('select birth_certificate_number from pre_registration where reference = ?', [reference]);
+
+  const before = await sessionRows();
+  const visitor = new Browser(baseUrl);
+  for (let i = 0; i < 3; i++) {
+    const page = await visitor.get(`/pre-registrations/${reference}`);
+    expect(page.status).toBe(200);
+    const cookies = page.headers.getSetCookie().map((c) => c.split('=')[0]);
+    expect(cookies).not.toContain('tasjil.sid');
+    await page.text();
+  }
+  const anonymous = await fetch(`${baseUrl}/pre-registrations/${reference}`);
+  expect(anonymous.status).toBe(200);
+  expect((await fetch(`${baseUrl}/pre-registration/new`)).status).toBe(200);
+  expect(await sessionRows()).toBe(before);
+
+  // The unlock form of that page still posts with its token (bound to the visitor cookie); the session is stored then.
+  const html = await (await visitor.get(`/pre-registrations/${reference}`)).text();
+  const csrf = inputValue(html, '_csrf');
+  expect(csrf).toBeTruthy();
+  const forged = await new Browser(baseUrl).postForm(`/pre-registrations/${reference}/unlock`, { _csrf: csrf!, birthCertificateNumber: certificate });
+  expect(forged.status).toBe(403);
+  const unlock = await visitor.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: csrf!, birthCertificateNumber: certificate });
+  expect(unlock.status).toBe(303);
+  expect(unlock.headers.get('location')).toBe(`/pre-registrations/${reference}#manage`);
+  expect(await sessionRows()).toBe(before + 1);
+  const managed = await (await visitor.get(`/pre-registrations/${reference}`)).text();
+  expect(managed).toContain(`action="/pre-registrations/${reference}/withdraw"`);
+});
