@@ -84,8 +84,8 @@ export class PreRegistration {
   openedAt?: Date | null;
   openedBy?: string | null;
   workflowId!: string;
-  /** When its workflow was started (null: accepted, waiting for the intake starter). */
-  workflowStartedAt?: Date | null;
+  /** Accepted by a door, its workflow not started yet (the intake starter's backlog); null otherwise. */
+  workflowStartRequestedAt?: Date | null;
   submittedAt!: Date;
   updatedAt!: Date;
 }
@@ -150,7 +150,7 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     openedAt: { type: 'datetime', nullable: true },
     openedBy: { type: 'string', length: 64, nullable: true },
     workflowId: { type: 'string', length: 64 },
-    workflowStartedAt: { type: 'datetime', nullable: true },
+    workflowStartRequestedAt: { type: 'datetime', nullable: true },
     submittedAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },

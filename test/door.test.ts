@@ -69,14 +69,14 @@ test('a submission is accepted once stored; its workflow is started after, by th
   const { reference, status } = (await res.json()) as { reference: string; status: string };
   expect(status).toBe('submitted');
   // The starter has not been started: the request waits in PostgreSQL, no workflow yet.
-  const [row] = await sql<{ status: string; workflow_started_at: Date | null }>('select status, workflow_started_at from pre_registration where reference = ?', [reference]);
-  expect(row).toEqual({ status: 'submitted', workflow_started_at: null });
+  const [row] = await sql<{ status: string; waiting: boolean }>('select status, workflow_start_requested_at is not null as waiting from pre_registration where reference = ?', [reference]);
+  expect(row).toEqual({ status: 'submitted', waiting: true });
   expect(await workflowExists(reference)).toBe(false);
 
   starter.start();
   await eventually(async () => (await t.temporal.status(reference)).status === 'underReview', 60_000);
-  const [after] = await sql<{ status: string; started: boolean }>('select status, workflow_started_at is not null as started from pre_registration where reference = ?', [reference]);
-  expect(after).toEqual({ status: 'underReview', started: true });
+  const [after] = await sql<{ status: string; waiting: boolean }>('select status, workflow_start_requested_at is not null as waiting from pre_registration where reference = ?', [reference]);
+  expect(after).toEqual({ status: 'underReview', waiting: false });
   const runs: string[] = [];
   for await (const w of t.temporal.client.workflow.list({ query: `WorkflowId = 'preRegistration-${reference}'` })) runs.push(w.runId);
   expect(runs).toHaveLength(1);

@@ -2,8 +2,8 @@
  * The intake starter: starts the workflows of accepted submissions (the intake outbox).
  *
  * A submission through a door is accepted once its row is committed in PostgreSQL
- * (`workflow_started_at` null); the door then only kicks this starter and answers. The starter
- * takes the oldest rows without a workflow (`for update skip locked`, so several web processes
+ * (`workflow_start_requested_at` set); the door then only kicks this starter and answers. The starter
+ * takes the oldest rows waiting (`for update skip locked`, so several web processes
  * share the work), starts their workflows (idempotent: the workflow id is the reference's, a
  * second start is a no-op) and marks them. During a burst the door therefore costs one INSERT,
  * not a Temporal round trip, and the backlog waits durably in PostgreSQL while the pipeline
@@ -35,8 +35,8 @@ select p.id, p.reference, p.school_code, s.directorate_code, d.academy_code, p.s
   join school s on s.code = p.school_code
   join provincial_directorate d on d.code = s.directorate_code
   left join school_year y on y.code = p.school_year
- where p.workflow_started_at is null
- order by p.submitted_at
+ where p.workflow_start_requested_at is not null
+ order by p.workflow_start_requested_at
  limit ?
  for update of p skip locked`;
 
@@ -117,7 +117,7 @@ export class IntakeStarter {
           ? { reminderAfterMs: r.decision_reminder_days * DAY_MS, escalateAfterMs: r.escalation_days * DAY_MS } : undefined,
       })));
       const done = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.id);
-      if (done.length) await conn.execute(`update pre_registration set workflow_started_at = now() where id = any(?::uuid[])`, [`{${done.join(',')}}`], 'run', ctx);
+      if (done.length) await conn.execute(`update pre_registration set workflow_start_requested_at = null where id = any(?::uuid[])`, [`{${done.join(',')}}`], 'run', ctx);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       return { started: done.length, failure: failed ? (failed.reason as Error) : null };
     });

@@ -67,7 +67,7 @@ export async function submitPreRegistration(
   const existing = submissionToken ? await em.findOne(PreRegistration, { submissionToken }) : null;
   if (existing) {
     if (!deps.starter) await startWorkflow(em, temporal, existing, deps.deadlines);
-    else if (!existing.workflowStartedAt) deps.starter.kick();
+    else if (existing.workflowStartRequestedAt) deps.starter.kick();
     return { ok: true, reference: existing.reference, status: existing.status, created: false };
   }
 
@@ -143,7 +143,7 @@ export async function submitPreRegistration(
         }),
         rejectionReasons: [], workflowId: workflowIdFor(reference), submittedAt: now, updatedAt: now,
         // With a starter, accepted once committed: the starter starts the workflow (intake outbox).
-        workflowStartedAt: deps.starter ? null : now,
+        workflowStartRequestedAt: deps.starter ? now : null,
       });
       tx.create(PreRegistrationEvent, { preRegistration: row, eventKey: 'status:submitted', type: 'status', status: 'submitted', actor: 'parent', details: {}, at: now });
       return row;
@@ -163,7 +163,7 @@ export async function submitPreRegistration(
     await startWorkflow(em, temporal, pr, deps.deadlines);
   } catch (err) {
     // Not started: left to the intake starter's sweep (the submission itself is stored).
-    await em.getConnection().execute('update pre_registration set workflow_started_at = null where id = ?', [pr.id]).catch(() => undefined);
+    await em.getConnection().execute('update pre_registration set workflow_start_requested_at = now() where id = ?', [pr.id]).catch(() => undefined);
     throw err;
   }
   return { ok: true, reference: pr.reference, status: pr.status, created: true };
