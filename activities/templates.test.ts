@@ -48,6 +48,7 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
     rejected: `تم رفض طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     correctionRequested: `مطلوب تصحيح طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     withdrawn: `تم سحب طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
+    unlockLocked: `محاولات خاطئة على طلب التسجيل الأولي رقم ${LRI}${REF}${PDI}`,
     reminder: `طلب التسجيل الأولي رقم ${LRI}${REF}${PDI} ما زال قيد الدراسة`,
   },
   fr: {
@@ -56,6 +57,7 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
     rejected: `Demande de pré-inscription rejetée — n° ${REF}`,
     correctionRequested: `Correction demandée — demande n° ${REF}`,
     withdrawn: `Demande de pré-inscription retirée — n° ${REF}`,
+    unlockLocked: `Tentatives erronées sur la demande de pré-inscription n° ${REF}`,
     reminder: `Décision en attente — demande n° ${REF}`,
   },
 };
@@ -67,6 +69,7 @@ const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
     rejected: `تسجيل: تم رفض طلب تسجيل أمينة رقم ${iso(REF)}. تجدون الأسباب في صفحة تتبع الطلب أو لدى إدارة المؤسسة.`,
     correctionRequested: `تسجيل: طلبت المؤسسة تصحيح طلب تسجيل أمينة رقم ${iso(REF)}. اطلعوا على ملاحظتها وصححوا الطلب عبر صفحة التتبع.`,
     withdrawn: `تسجيل: تم سحب طلب تسجيل أمينة رقم ${iso(REF)} بطلب منكم. يمكنكم تقديم طلب جديد خلال فترة التسجيل.`,
+    unlockLocked: `تسجيل: أُدخلت أرقام عقد ازدياد خاطئة عدة مرات لطلب تسجيل أمينة رقم ${iso(REF)}. أُوقف التدبير عبر الإنترنت لمدة ساعة.`,
     reminder: `تسجيل: طلب تسجيل أمينة رقم ${iso(REF)} ما زال قيد الدراسة. أُخبرت المديرية الإقليمية وستتوصلون بالقرار.`,
   },
   fr: {
@@ -75,6 +78,7 @@ const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
     rejected: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été rejetée. Motifs et démarches : ${URL_FR}`,
     correctionRequested: `Tasjil : l'établissement demande une correction de la demande de l'enfant Amina (réf. ${REF}). Message et correction : ${URL_FR}`,
     withdrawn: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été retirée à votre demande. Vous pouvez en déposer une nouvelle pendant la période d'inscription.`,
+    unlockLocked: `Tasjil : plusieurs numéros d'acte de naissance erronés ont été saisis pour la demande de l'enfant Amina (réf. ${REF}). Gestion en ligne bloquée une heure.`,
     reminder: `Tasjil : la demande de l'enfant Amina (réf. ${REF}) est toujours en cours d'examen. La direction provinciale en est informée. Suivi : ${URL_FR}`,
   },
 };
@@ -231,8 +235,8 @@ describe('SMS length with long realistic values', () => {
   };
   // Expected segment count of every SMS template once filled with the long values above.
   const EXPECTED_SEGMENTS: Record<NotificationLanguage, Record<NotificationEvent, number>> = {
-    ar: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2 },
-    fr: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2 },
+    ar: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2, unlockLocked: 2 },
+    fr: { received: 2, correctionRequested: 2, registered: 2, rejected: 2, withdrawn: 2, reminder: 2, unlockLocked: 2 },
   };
   test('every event has an expected segment count', () => {
     for (const l of NOTIFICATION_LANGUAGES) expect(Object.keys(EXPECTED_SEGMENTS[l]).sort()).toEqual([...NOTIFICATION_EVENTS].sort());
@@ -245,6 +249,11 @@ describe('SMS length with long realistic values', () => {
     expect(info.encoding).toBe(language === 'ar' ? 'UCS-2' : 'GSM-7');
     if (language === 'ar') expect(sms.length).toBeLessThanOrEqual(134);
   });
+});
+
+test('unlockLocked: says management is locked for an hour, nothing was shown or changed', () => {
+  expect(renderNotification('unlockLocked', 'ar', ar).text).toContain('- أوقفنا تدبير هذا الطلب عبر الإنترنت (التعديل والسحب) لمدة ساعة.\n');
+  expect(renderNotification('unlockLocked', 'fr', fr).text).toContain("- Aucune donnée personnelle n'a été affichée et la demande n'a pas changé.\n");
 });
 
 describe('smsSegments', () => {

@@ -51,6 +51,13 @@ const schema = z.object({
   WEB_PROCESSES: z.coerce.number().int().min(0).default(0),
   /** Workflow starts per second at most by each web process's intake starter (accepted submissions wait in PostgreSQL). */
   INTAKE_START_RATE: z.coerce.number().positive().default(100),
+  /**
+   * Wrong birth certificate numbers accepted per request per hour, whatever the client address and
+   * the door (page or API), before the request locks for the rest of the hour (web/services/unlock.ts).
+   */
+  UNLOCK_MAX_FAILURES_PER_REFERENCE: z.coerce.number().int().positive().default(5),
+  /** Wrong birth certificate numbers (or unknown references) accepted per client address per hour, over all requests. */
+  UNLOCK_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().positive().default(20),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };

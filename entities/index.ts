@@ -4,7 +4,7 @@ export * from './preRegistration';
 export * from './staff';
 export * from './parent';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
-import { AgeRuleSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
+import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
 import { AuditLogSchema, StaffUserSchema } from './staff';
 import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
@@ -12,7 +12,7 @@ import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } fr
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
   AcademySchema, ProvincialDirectorateSchema, CommuneSchema, ResidenceZoneSchema,
-  SchoolSchema, SchoolYearSchema, SchoolCapacitySchema, AgeRuleSchema, RejectionReasonSchema,
+  SchoolSchema, SchoolYearSchema, SchoolCapacitySchema, AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema,
   PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema, PreRegistrationRevisionSchema,
   StaffUserSchema, AuditLogSchema,
   ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,

@@ -23,6 +23,13 @@ export class PreRegistration {
   id!: string;
   reference!: string;
   submissionToken!: string;
+  /** SHA-256 (hex) of the body an API Idempotency-Key was first used with; null for the pages. */
+  submissionHash?: string | null;
+  /**
+   * `<school year>|bc:<normalised certificate number>|<birth date>`: unique among requests that are
+   * not withdrawn or rejected (one child, one request); see `childKeyOf`.
+   */
+  childKey?: string | null;
   status!: PreRegistrationStatus;
   schoolYear!: string;
   level!: Level;
@@ -101,6 +108,8 @@ export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
     id: { type: 'uuid', primary: true },
     reference: { type: 'string', length: 20, unique: true },
     submissionToken: { type: 'string', length: 64, unique: true },
+    submissionHash: { type: 'string', length: 64, nullable: true },
+    childKey: { type: 'text', nullable: true },
     status: { type: 'string', length: 24 },
     schoolYear: { type: 'string', length: 9 },
     level: { type: 'string', length: 16 },

@@ -119,6 +119,29 @@ export const AgeRuleSchema = new EntitySchema<AgeRuleRow>({
   },
 });
 
+/**
+ * The parents' pre-registration window of one school year and level: open from `opensOn` to the
+ * end of `closesOn` (inclusive dates, civil days in Africa/Casablanca). Seeded from
+ * migrations/data/school-years.json (a year's `levels` override its campaign dates).
+ */
+export class CampaignWindow {
+  [PrimaryKeyProp]?: ['schoolYear', 'level'];
+  schoolYear!: SchoolYear;
+  level!: Level;
+  opensOn!: string;
+  closesOn!: string;
+}
+export const CampaignWindowSchema = new EntitySchema<CampaignWindow>({
+  class: CampaignWindow,
+  tableName: 'campaign_window',
+  properties: {
+    schoolYear: { kind: 'm:1', entity: () => SchoolYear, primary: true },
+    level: { type: 'string', length: 16, primary: true },
+    opensOn: { type: 'date' },
+    closesOn: { type: 'date' },
+  },
+});
+
 /** The rejection-reason catalogue (codes in domain, texts as data). */
 export class RejectionReason {
   [PrimaryKeyProp]?: 'code';

@@ -4,10 +4,20 @@
  * both write the same columns the same way.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { duplicateKeys } from '../domain/duplicates';
+import { duplicateKeys, normalizeCertificateNumber } from '../domain/duplicates';
 import { normalizeForSearch } from '../domain/names';
 import type { PreRegistrationSubmission } from '../domain/types';
 import { Commune, ResidenceZone, School, type PreRegistration } from '../entities';
+
+/**
+ * The key of one child for one school year: `<school year>|bc:<normalised certificate number>|<birth date>`
+ * (null without a certificate number). Unique among requests not withdrawn or rejected (index
+ * `pre_registration_one_request_per_child`): one child, one request.
+ */
+export function childKeyOf(schoolYear: string, civilStatus: { birthCertificateNumber: string; birthDate: string }): string | null {
+  const certificate = normalizeCertificateNumber(civilStatus.birthCertificateNumber);
+  return certificate ? `${schoolYear}|bc:${certificate}|${civilStatus.birthDate}` : null;
+}
 
 /** The normalised text searched by the staff queue: names in both scripts, certificate number, CINs, reference. */
 export function searchTextOf(s: PreRegistrationSubmission, reference: string): string {
@@ -35,7 +45,7 @@ export function assignSubmission(tx: EntityManager, row: PreRegistration, s: Pre
     fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
     guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
     contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
-    searchText: searchTextOf(s, row.reference),
+    searchText: searchTextOf(s, row.reference), childKey: childKeyOf(row.schoolYear, s.civilStatus),
     duplicateKeys: duplicateKeys({ birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr, birthCertificateNumber: s.civilStatus.birthCertificateNumber }),
     updatedAt: opts.now,
   });

@@ -43,13 +43,14 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   }
   await shot(parent, 'parent-form-360');
   await parent.check(`input[name="schoolCode"][value="${school.schoolCode}"]`);
+  const certificate = `BR-${Date.now()}`;
   const fill = async (fields: Record<string, string>) => {
     for (const [id, value] of Object.entries(fields)) await parent.fill(`#${id}`, value);
   };
   await fill({
     'child-firstNameAr': 'سلمى', 'child-lastNameAr': 'الإدريسي', 'child-firstNameLatin': 'Salma', 'child-lastNameLatin': 'El Idrissi',
     'civilStatus-birthDate': '2021-03-14', 'civilStatus-birthDateHijri': gregorianToHijri('2021-03-14'), 'civilStatus-birthPlace': 'الرباط',
-    'civilStatus-birthCertificateNumber': `BR-${Date.now()}`, 'civilStatus-birthCertificateDate': '2021-03-20',
+    'civilStatus-birthCertificateNumber': certificate, 'civilStatus-birthCertificateDate': '2021-03-20',
     'civilStatus-fatherLineage': 'يوسف بن عبد الله الإدريسي', 'civilStatus-motherLineage': 'نادية بنت محمد',
     'father-firstNameAr': 'يوسف', 'father-lastNameAr': 'الإدريسي', 'father-firstNameLatin': 'Youssef', 'father-lastNameLatin': 'El Idrissi',
     'father-cin': 'K 345678', 'father-phone': '06 61 23 45 67', 'father-email': 'youssef.idrissi@example.ma', 'father-address': 'زنقة المعمورة، الرباط',
@@ -76,6 +77,10 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await eventually(async () => (await t.temporal.status(reference)).status === 'registered');
   await parent.goto(`${t.baseUrl}/pre-registrations/${reference}`);
   expect(await parent.getAttribute('#status', 'data-status')).toBe('registered');
+  // The Massar code shows after the birth certificate number (the reference alone shows the status).
+  expect(await parent.locator('#massar-code').count()).toBe(0);
+  await parent.fill('#birthCertificateNumber', certificate);
+  await Promise.all([parent.waitForURL(/#manage$/), parent.click('form[action$="/unlock"] button[type="submit"]')]);
   expect((await parent.textContent('#massar-code'))!.trim()).toMatch(/^[A-Z][0-9]{9}$/);
   await shot(parent, 'parent-status-registered-360');
 

@@ -30,8 +30,9 @@ const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toStri
 const uniquePhone = () => `066${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 const e164 = (national: string) => `+212${national.slice(1)}`;
 
-async function apiStatus(reference: string): Promise<{ status: string; massarCode: string | null; rejectionReasons: Array<{ code: string }> }> {
-  const res = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}`);
+/** The API's view of a request; with the birth certificate number (proof), its details too. */
+async function apiStatus(reference: string, certificate?: string): Promise<{ status: string; massarCode: string | null; rejectionReasons: Array<{ code: string }> }> {
+  const res = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}`, { headers: certificate ? { 'X-Birth-Certificate-Number': certificate } : {} });
   return res.json() as never;
 }
 
@@ -78,7 +79,7 @@ test('API: submit → checks → director approves → registered with a Massar 
   expect(await decided.json()).toEqual({ reference: created.reference, status: 'approved' });
 
   const final = await eventually(async () => {
-    const s = await apiStatus(created.reference);
+    const s = await apiStatus(created.reference, body.civilStatus.birthCertificateNumber);
     return s.status === 'registered' ? s : null;
   });
   expect(final.massarCode).toMatch(/^[A-Z][0-9]{9}$/);
@@ -234,10 +235,16 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
   expect((await other.get(`/staff/requests/${reference}`)).status).toBe(404);
 
   const final = await eventually(async () => {
-    const s = await apiStatus(reference);
+    const s = await apiStatus(reference, submission.civilStatus.birthCertificateNumber);
     return s.status === 'rejected' ? s : null;
   });
   expect(final.rejectionReasons.map((r) => r.code)).toEqual(['underAge', 'zoneMismatch']);
+  // The reasons show to the parent once the birth certificate number is given (the reference alone shows the status).
+  const before = await (await parent.get(`/pre-registrations/${reference}`)).text();
+  expect(before).toContain('data-status="rejected"');
+  expect(before).not.toContain('عدم استيفاء السن القانوني');
+  const unlocked = await parent.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(before, '_csrf')!, birthCertificateNumber: submission.civilStatus.birthCertificateNumber });
+  expect(unlocked.headers.get('location')).toBe(`/pre-registrations/${reference}#manage`);
   const statusHtml = await (await parent.get(`/pre-registrations/${reference}`)).text();
   expect(statusHtml).toContain('data-status="rejected"');
   expect(statusHtml).toContain('عدم استيفاء السن القانوني');

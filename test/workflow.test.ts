@@ -116,9 +116,14 @@ test('automatic checks: tolerance band, out of zone and possible duplicate are f
   expect(out.state.checks?.zone).toBe('outOfZone');
 
   const certificate = `DUP-${Date.now()}`;
-  const first = await submitUnderReview({ civilStatus: { ...base.civilStatus, birthCertificateNumber: certificate } });
+  const child = { ...base.child, firstNameAr: 'مهدي', firstNameLatin: 'Mehdi' };
+  const first = await submitUnderReview({ child, civilStatus: { ...base.civilStatus, birthCertificateNumber: certificate } });
   expect(first.state.checks?.duplicate).toBe('none');
-  const second = await submitUnderReview({ civilStatus: { ...base.civilStatus, birthCertificateNumber: certificate } });
+  // The same certificate number and birth date is the same child: the first request is given back (one child, one request).
+  const same = await submitPreRegistration({ em: t.orm.em.fork(), temporal: t.temporal }, { ...base, child, civilStatus: { ...base.civilStatus, birthCertificateNumber: certificate } }, photo, randomUUID());
+  expect(same).toEqual({ ok: true, reference: first.reference, status: 'underReview', created: false, existing: true });
+  // Same name and birth date under another certificate number: a possible duplicate for the director.
+  const second = await submitUnderReview({ child, civilStatus: { ...base.civilStatus, birthCertificateNumber: `${certificate}-B` } });
   expect(second.state.checks?.duplicate).toBe('possibleDuplicate');
   const pr = await t.orm.em.fork().findOneOrFail(PreRegistration, { reference: second.reference });
   expect(pr.checks?.duplicate.candidates).toContain(first.reference);

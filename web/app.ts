@@ -31,6 +31,7 @@ import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
 import { spaceRouter } from './routes/space';
 import { IntakeStarter } from './services/intakeStarter';
+import { UnlockService } from './services/unlock';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -40,6 +41,14 @@ export interface WebDeps {
   log: Logger;
   /** Starts the workflows of submissions accepted by the public doors (created by createApp when absent). */
   starter?: IntakeStarter;
+  /** The current time for the operations' rules (campaign window, ages); tests set it. Default: the system clock. */
+  clock?: () => Date;
+}
+
+/** What the routers of the operations receive: the app's clock and its one unlock service (throttle). */
+export interface RouteDeps extends WebDeps {
+  clock: () => Date;
+  unlock: UnlockService;
 }
 
 declare module 'express-session' {
@@ -134,6 +143,14 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.NODE_ENV === 'production', maxAge: 8 * 3600 * 1000 },
   }));
   app.use((req, _res, next) => RequestContext.create(deps.orm.em, next));
+  // One unlock service (its throttle in PostgreSQL) for every door of this process.
+  const routeDeps: RouteDeps = {
+    ...deps, clock: deps.clock ?? (() => new Date()),
+    unlock: new UnlockService({
+      pool, secret: config.SESSION_SECRET, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE,
+      maxPerReference: config.UNLOCK_MAX_FAILURES_PER_REFERENCE, maxPerClient: config.UNLOCK_MAX_FAILURES_PER_CLIENT, log,
+    }),
+  };
 
   // Language and direction for every page.
   app.use((req, res, next) => {
@@ -180,18 +197,18 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   };
   const csrf = { withCsrf, protect: doubleCsrfProtection };
 
-  app.use('/api/v1', apiRouter(deps));
-  app.use('/api/v1', apiParentRouter(deps));
+  app.use('/api/v1', apiRouter(routeDeps));
+  app.use('/api/v1', apiParentRouter(routeDeps));
   app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/codec', codecRouter(deps));
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
-  app.use('/staff', staffRouter(deps, csrf));
+  app.use('/staff', staffRouter(routeDeps, csrf));
   const accounts = accountRouter(deps, csrf);
   app.use('/account', accounts.router);
-  app.use('/space', spaceRouter(deps, csrf));
-  app.use('/', parentRouter(deps, csrf));
+  app.use('/space', spaceRouter(routeDeps, csrf));
+  app.use('/', parentRouter(routeDeps, csrf));
 
   app.use((req, res) => {
     res.status(404);

@@ -1,3 +1,4 @@
 /** Workflow bundle entry point for the worker (`workflowsPath`). */
 export { preRegistration } from './preRegistration';
 export { anonymizeExpired } from './retention';
+export { parentNotice } from './notice';

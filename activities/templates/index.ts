@@ -25,12 +25,13 @@ import Handlebars from 'handlebars';
 export { smsSegments, type SmsSegmentInfo } from './segments';
 
 /** The events a parent is notified of. */
-export const NOTIFICATION_EVENTS = ['received', 'correctionRequested', 'registered', 'rejected', 'withdrawn', 'reminder'] as const;
+export const NOTIFICATION_EVENTS = ['received', 'correctionRequested', 'registered', 'rejected', 'withdrawn', 'reminder', 'unlockLocked'] as const;
 /**
  * `received`: request received; `correctionRequested`: the director asks for a correction (with
  * their message); `registered`: approved and registered in Massar (school, Massar code, next
  * steps); `rejected`: rejected with reasons; `withdrawn`: the parent withdrew the request;
- * `reminder`: a correction asked for is still awaited.
+ * `reminder`: a correction asked for is still awaited; `unlockLocked`: wrong birth certificate numbers
+ * locked the request's online management (sent once per lock, see web/services/unlock.ts).
  */
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

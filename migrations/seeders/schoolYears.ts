@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { defaultAgeRules } from '../../domain/age';
+import { LEVELS } from '../../domain/types';
 import { DEFAULT_REJECTION_REASONS } from '../../domain/rejectionReasons';
 import { dataDir } from './reference';
 import { upsertRows, type UpsertCounts } from './sql';
@@ -25,6 +26,8 @@ const schoolYearsFile = z.object({
         decisionReminderDays: z.number().int().positive(),
         escalationDays: z.number().int().positive(),
         anonymizeAfterDays: z.number().int().positive(),
+        /** Per level, a campaign window other than the year's (e.g. preschool closing earlier). */
+        levels: z.record(z.enum(['primary1', 'preschool']), z.object({ campaignOpensOn: isoDate, campaignClosesOn: isoDate })).optional(),
       }),
     )
     .min(1),
@@ -45,6 +48,9 @@ export function loadSchoolYears(file: string = path.join(dataDir(), 'school-year
     const [a, b] = y.code.split('-').map(Number);
     if (b !== a + 1 || !y.startDate.startsWith(`${a}-`)) throw new Error(`School year ${y.code}: code or start date inconsistent`);
     if (y.campaignClosesOn < y.campaignOpensOn || y.campaignClosesOn >= y.startDate) throw new Error(`School year ${y.code}: campaign window inconsistent`);
+    for (const [level, w] of Object.entries(y.levels ?? {})) {
+      if (w.campaignClosesOn < w.campaignOpensOn || w.campaignClosesOn >= y.startDate) throw new Error(`School year ${y.code}, ${level}: campaign window inconsistent`);
+    }
   }
   if (schoolYears.filter((y) => y.isCurrent).length !== 1) throw new Error('school-years.json: exactly one school year must be current');
   return schoolYears;
@@ -89,6 +95,17 @@ export async function seedSchoolYears(em: EntityManager): Promise<SchoolYearsSee
     ['code', 'text_ar', 'text_fr', 'sort_order'],
     DEFAULT_REJECTION_REASONS.map((r) => [r.code, r.textAr, r.textFr, r.sortOrder]),
     ['code'],
+  );
+  // The window of each year and level: the level's own dates, else the year's.
+  await upsertRows(
+    em,
+    'campaign_window',
+    ['school_year_code', 'level', 'opens_on', 'closes_on'],
+    years.flatMap((y) => LEVELS.map((level) => {
+      const w = y.levels?.[level] ?? { campaignOpensOn: y.campaignOpensOn, campaignClosesOn: y.campaignClosesOn };
+      return [y.code, level, w.campaignOpensOn, w.campaignClosesOn];
+    })),
+    ['school_year_code', 'level'],
   );
   return { schoolYears, ageRules, rejectionReasons, currentSchoolYear: current };
 }

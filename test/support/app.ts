@@ -27,8 +27,8 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** Starts ORM + seed + worker + web. `withWorker: false` leaves workflows unprocessed. */
-export async function startTestApp(opts: { withWorker?: boolean; web?: boolean } = {}): Promise<TestApp> {
+/** Starts ORM + seed + worker + web. `withWorker: false` leaves workflows unprocessed; `clock` sets the app's "now". */
+export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; clock?: () => Date } = {}): Promise<TestApp> {
   const config = requireStack();
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') }); // keep the SDK's INFO lines out of the test output
@@ -53,7 +53,7 @@ export async function startTestApp(opts: { withWorker?: boolean; web?: boolean }
   let baseUrl = '';
   let closeApp = async () => undefined as void;
   if (opts.web !== false) {
-    const { app, close } = createApp({ config: { ...config, PORT: 0 }, orm, temporal, log: pino({ level: 'silent' }) });
+    const { app, close } = createApp({ config: { ...config, PORT: 0 }, orm, temporal, log: pino({ level: 'silent' }), clock: opts.clock });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     closeApp = close;

@@ -6,15 +6,16 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import { isReference, normalizeReference } from '../../domain/reference';
-import { validateDecision } from '../../domain/rejectionReasons';
 import type { FieldError } from '../../domain/submission';
-import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
-import type { WebDeps } from '../app';
+import { PreRegistration } from '../../entities';
+import type { RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { openApiDocument } from '../openapi';
 import { MAX_PHOTO_BYTES } from '../services/photos';
-import { canParentEdit, DecisionRefused, openForStaff, sendDecision, submitPreRegistration } from '../services/preRegistrations';
-import { authenticate, canDecide, findInScope, SignInThrottle } from '../services/staff';
+import { openForStaff, submitPreRegistration } from '../services/preRegistrations';
+import { decide } from '../services/decisions';
+import { requestView, type Proof } from '../services/requestView';
+import { authenticate, findInScope, SignInThrottle } from '../services/staff';
 import { audit } from './staff';
 
 const tAr = translator('ar');
@@ -25,7 +26,26 @@ export function apiErrors(errors: FieldError[]) {
   return errors.map((e) => ({ field: e.field, code: e.code, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) } }));
 }
 
-export function apiRouter(deps: WebDeps): Router {
+/**
+ * The proof by birth certificate number (header `X-Birth-Certificate-Number`), through the unlock
+ * service the status page uses (one throttle): true when proved; otherwise answers 404, 403
+ * (`verificationFailed`, with the tries left) or 429 (`tooManyAttempts`, Retry-After) and returns false.
+ */
+export async function proveWithCertificate(deps: RouteDeps, req: Request, res: Response, reference: string): Promise<boolean> {
+  const outcome = await deps.unlock.unlock(deps.orm.em.fork(), reference, req.get('X-Birth-Certificate-Number') ?? '', req.ip ?? '');
+  if (outcome.ok) return true;
+  if (outcome.reason === 'notFound') { res.status(404).json({ error: 'notFound' }); return false; }
+  if (outcome.reason === 'locked') {
+    const params = { seconds: String(outcome.retryAfterSeconds) };
+    res.status(429).set('Retry-After', String(outcome.retryAfterSeconds))
+      .json({ error: 'tooManyAttempts', retryAfterSeconds: outcome.retryAfterSeconds, message: { ar: tAr('api.unlock.locked', params), fr: tFr('api.unlock.locked', params) } });
+    return false;
+  }
+  res.status(403).json({ error: 'verificationFailed', remainingAttempts: outcome.remaining, message: { ar: tAr('api.unlock.failed'), fr: tFr('api.unlock.failed') } });
+  return false;
+}
+
+export function apiRouter(deps: RouteDeps): Router {
   const r = Router();
   const throttle = new SignInThrottle();
   r.use(express.json({ limit: '15mb' }));
@@ -85,21 +105,38 @@ export function apiRouter(deps: WebDeps): Router {
       if (p && typeof p === 'object' && typeof p.data === 'string') photo = Buffer.from(p.data, 'base64');
       delete body.photo;
     }
-    const token = (req.get('Idempotency-Key') ?? '').trim().slice(0, 64) || (typeof body.submissionToken === 'string' ? body.submissionToken.slice(0, 64) : '') || randomUUID();
-    const result = await submitPreRegistration({ em: deps.orm.em.fork(), temporal: deps.temporal, starter: deps.starter }, body, photo, token);
+    const key = (req.get('Idempotency-Key') ?? '').trim().slice(0, 64);
+    const token = key || (typeof body.submissionToken === 'string' ? body.submissionToken.slice(0, 64) : '') || randomUUID();
+    // An Idempotency-Key is bound to this client (its address) and to this body.
+    const result = await submitPreRegistration({ em: deps.orm.em.fork(), temporal: deps.temporal, starter: deps.starter, now: deps.clock() }, body, photo, token,
+      key ? { idempotencyClient: req.ip ?? '' } : {});
     if (!result.ok) {
+      if (result.reason) {
+        const e = result.errors[0];
+        res.status(422).json({ error: result.reason, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) }, errors: apiErrors(result.errors) });
+        return;
+      }
       res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) });
       return;
     }
+    if (result.existing) res.set('Tasjil-Existing-Request', 'true');
     res.status(result.created ? 201 : 200)
       .location(`/api/v1/pre-registrations/${result.reference}`)
-      .json({ reference: result.reference, status: result.status, statusUrl: `${deps.config.publicBaseUrl}/pre-registrations/${result.reference}` });
+      .json({
+        reference: result.reference, status: result.status, statusUrl: `${deps.config.publicBaseUrl}/pre-registrations/${result.reference}`,
+        ...(result.existing ? { existing: true, message: { ar: tAr('api.existing'), fr: tFr('api.existing') } } : {}),
+      });
   });
 
+  /**
+   * A request's status and dates with the reference alone; its details after proof: staff in scope
+   * (HTTP Basic; the request becomes opened), or the birth certificate number in
+   * `X-Birth-Certificate-Number` (the throttled unlock shared with the status page).
+   */
   r.get('/pre-registrations/:reference', async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     let em = deps.orm.em.fork();
-    // With staff credentials (HTTP Basic), in scope only: the request becomes opened (no more parent edits).
+    let proof: Proof = 'none';
     const user = req.get('Authorization') ? await staffUser(req, res, em) : null;
     if (req.get('Authorization') && !user) return;
     if (user) {
@@ -107,21 +144,24 @@ export function apiRouter(deps: WebDeps): Router {
       if (!staffPr) { res.status(404).json({ error: 'notFound' }); return; }
       await audit(em, user, 'preRegistration.view', reference, { via: 'api' }, req.ip);
       if (await openForStaff({ em, temporal: deps.temporal, log: deps.log }, staffPr, user)) em = deps.orm.em.fork();
+      proof = 'staff';
+    } else if (req.get('X-Birth-Certificate-Number') !== undefined) {
+      if (!(await proveWithCertificate(deps, req, res, reference))) return;
+      proof = 'certificate';
     }
-    const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }, { populate: ['school'] }) : null;
+    const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
-    const reasons = pr.rejectionReasons.length ? await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } }) : [];
-    const events = await em.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
+    const v = await requestView(em, pr, proof);
     res.json({
-      reference: pr.reference, status: pr.status, schoolYear: pr.schoolYear, level: pr.level,
-      school: { code: pr.school.code, nameAr: pr.school.nameAr, nameFr: pr.school.nameFr },
-      massarCode: pr.massarCode ?? null,
-      rejectionReasons: reasons.map((x) => ({ code: x.code, textAr: x.textAr, textFr: x.textFr })),
-      decisionNote: pr.decision === 'reject' ? pr.decisionNote ?? null : null,
-      correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage ?? null : null,
-      submittedAt: pr.submittedAt.toISOString(), updatedAt: pr.updatedAt.toISOString(),
-      openedAt: pr.openedAt?.toISOString() ?? null, editable: canParentEdit(pr),
-      timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status ?? null, channel: (e.details as { channel?: string }).channel ?? null })),
+      reference: v.reference, status: v.status, schoolYear: v.schoolYear, level: v.level,
+      submittedAt: v.submittedAt.toISOString(), updatedAt: v.updatedAt.toISOString(),
+      openedAt: v.openedAt?.toISOString() ?? null, editable: v.editable,
+      timeline: v.timeline.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status, channel: e.channel })),
+      proof: v.proof,
+      ...(v.details ? {
+        school: v.details.school, massarCode: v.details.massarCode, rejectionReasons: v.details.rejectionReasons,
+        decisionNote: v.details.decisionNote, correctionMessage: v.details.correctionMessage,
+      } : {}),
     });
   });
 
@@ -130,23 +170,27 @@ export function apiRouter(deps: WebDeps): Router {
     const user = await staffUser(req, res, em);
     if (!user) return;
     const reference = normalizeReference(String(req.params.reference));
-    const pr = isReference(reference) ? await findInScope(em, user, reference) : null;
+    const pr = isReference(reference) ? await findInScope(em, user, reference, ['school']) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
-    if (!canDecide(user)) { res.status(403).json({ error: 'forbidden' }); return; }
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const checked = validateDecision({ ...body, decidedBy: user.id });
-    if (!checked.ok) {
-      res.status(400).json({ error: 'validation', errors: apiErrors([{ field: body.decision === 'reject' ? 'reasons' : 'decision', code: `decision.${checked.error}` }]) });
-      return;
-    }
-    try {
-      const result = await sendDecision(deps.temporal, reference, checked.value);
-      await audit(em, user, 'decision.submitted', reference, { decision: checked.value.decision, via: 'api' }, req.ip);
-      res.json({ reference, status: result.status });
-    } catch (err) {
-      if (!(err instanceof DecisionRefused)) throw err;
-      await audit(em, user, 'decision.refused', reference, { code: err.code }, req.ip);
-      res.status(409).json({ error: err.code, message: { ar: tAr(`decision.refused.${err.code}`), fr: tFr(`decision.refused.${err.code}`) } });
+    const outcome = await decide({ em, temporal: deps.temporal }, user, pr,
+      { decision: body.decision, reasons: body.reasons, note: body.note, confirmOverCapacity: body.confirmOverCapacity === true }, { via: 'api', ip: req.ip });
+    if (outcome.ok) { res.json({ reference, status: outcome.status }); return; }
+    switch (outcome.kind) {
+      case 'forbidden': res.status(403).json({ error: 'forbidden' }); return;
+      case 'invalid':
+        res.status(400).json({ error: 'validation', errors: apiErrors([{ field: body.decision === 'reject' ? 'reasons' : 'decision', code: `decision.${outcome.error}` }]) });
+        return;
+      case 'derogationNoteRequired':
+        res.status(400).json({ error: 'validation', errors: apiErrors([{ field: 'note', code: 'decision.refused.derogationNoteRequired' }]) });
+        return;
+      case 'confirmOverCapacity': {
+        const params = { seats: String(outcome.seats), taken: String(outcome.taken) };
+        res.status(409).json({ error: 'confirmOverCapacity', seats: outcome.seats, taken: outcome.taken, message: { ar: tAr('api.confirmOverCapacity', params), fr: tFr('api.confirmOverCapacity', params) } });
+        return;
+      }
+      case 'refused':
+        res.status(409).json({ error: outcome.code, message: { ar: tAr(`decision.refused.${outcome.code}`), fr: tFr(`decision.refused.${outcome.code}`) } });
     }
   });
 

@@ -6,35 +6,21 @@
  * header `X-Birth-Certificate-Number` (the child's birth certificate number as submitted).
  */
 import express, { Router, type Request, type Response } from 'express';
-import { normalizeCertificateNumber } from '../../domain/duplicates';
-import { isReference, normalizeReference } from '../../domain/reference';
+import { normalizeReference } from '../../domain/reference';
 import { PreRegistration } from '../../entities';
-import type { WebDeps } from '../app';
+import type { RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { DecisionRefused, submitCorrection, submitParentEdit, withdrawPreRegistration } from '../services/preRegistrations';
-import { SignInThrottle } from '../services/staff';
-import { apiErrors } from './api';
+import { apiErrors, proveWithCertificate } from './api';
 
-export function apiParentRouter(deps: WebDeps): Router {
+export function apiParentRouter(deps: RouteDeps): Router {
   const r = Router();
-  const throttle = new SignInThrottle(10, 15 * 60 * 1000);
   r.use(express.json({ limit: '15mb' }));
 
-  /** The request if the certificate number matches, else answers 404/403 and returns null. */
+  /** The request if the certificate number matches (one throttle with the status page), else answers 404/403/429 and returns null. */
   const verified = async (req: Request, res: Response): Promise<string | null> => {
     const reference = normalizeReference(String(req.params.reference));
-    const key = `${reference}|${req.ip}`;
-    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return null; }
-    const pr = isReference(reference) ? await deps.orm.em.fork().findOne(PreRegistration, { reference }) : null;
-    if (!pr) { res.status(404).json({ error: 'notFound' }); return null; }
-    const given = normalizeCertificateNumber(req.get('X-Birth-Certificate-Number') ?? '');
-    if (!given || given !== normalizeCertificateNumber(pr.birthCertificateNumber)) {
-      throttle.fail(key);
-      res.status(403).json({ error: 'verificationFailed' });
-      return null;
-    }
-    throttle.reset(key);
-    return reference;
+    return (await proveWithCertificate(deps, req, res, reference)) ? reference : null;
   };
 
   const refused = (res: Response, err: unknown) => {
@@ -54,7 +40,12 @@ export function apiParentRouter(deps: WebDeps): Router {
       const current = await em.findOneOrFail(PreRegistration, { reference });
       // A correction the director asked for, otherwise the parent's own edit (refused once opened: 409 alreadyOpened).
       const change = current.status === 'correctionRequested' ? submitCorrection : submitParentEdit;
-      const result = await change({ em, temporal: deps.temporal }, reference, body, photo);
+      const result = await change({ em, temporal: deps.temporal, now: deps.clock() }, reference, body, photo);
+      if (!result.ok && result.reason) {
+        const e = result.errors[0];
+        res.status(422).json({ error: result.reason, message: { ar: translator('ar')(e.code, e.params ?? {}), fr: translator('fr')(e.code, e.params ?? {}) }, errors: apiErrors(result.errors) });
+        return;
+      }
       if (!result.ok) { res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) }); return; }
       res.json({ reference, status: result.status });
     } catch (err) {

@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isReference, normalizeReference } from '../../domain/reference';
 import { LEVELS, type Language, type Level } from '../../domain/types';
-import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
-import type { Csrf, WebDeps } from '../app';
+import { PreRegistration } from '../../entities';
+import { requestView, type Proof, type TimelineEntry } from '../services/requestView';
+import type { Csrf, RouteDeps } from '../app';
 import { hasKey, translator } from '../i18n';
 import * as map from '../services/schoolMap';
 import {
@@ -40,7 +41,7 @@ async function chooserModel(em: EntityManager, lang: Language, c: Chooser) {
   };
 }
 
-export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
+export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
   const r = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 300 } });
   const em = () => deps.orm.em.fork();
@@ -103,9 +104,10 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     // A photo accepted on an earlier try is kept by key (a file input cannot be refilled).
     const keptKey = /^[0-9a-f]{32}$/.test(str(body.photoKey)) ? str(body.photoKey) : '';
     const photo = upload && upload.length ? upload : keptKey ? { key: keptKey } : undefined;
-    const result = await submitPreRegistration({ em: db, temporal: deps.temporal, starter: deps.starter }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
+    const result = await submitPreRegistration({ em: db, temporal: deps.temporal, starter: deps.starter, now: deps.clock() }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
     if (result.ok) {
-      res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?submitted=1`);
+      // The same child's request already filed (another tab, a second try): its status page, no second request.
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?${result.existing ? 'existing' : 'submitted'}=1`);
       return;
     }
     body.photoKey = result.photoKey ?? '';
@@ -136,14 +138,28 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
   const unlocked = async (req: Request, reference: string) => Boolean(req.session.unlocked?.includes(reference))
     || Boolean(req.session.parentAccountId && (await em().count(PreRegistration, { reference, parentAccountId: req.session.parentAccountId })) > 0);
 
-  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res, next) => {
+  /**
+   * The birth certificate number proves the holder (the unlock service: one throttle with the API):
+   * right → this session sees the details and may manage the request; wrong → the status page
+   * says so with the tries left; locked → 429 with Retry-After and the time to wait.
+   */
+  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, csrf.withCsrf, async (req, res, next) => {
     const reference = normalizeReference(String(req.params.reference));
     const db = em();
-    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }) : null;
-    if (!pr) { res.status(404).render('error', { title: translator(res.locals.lang)('parent.status.notFound.title'), message: translator(res.locals.lang)('parent.status.notFound.body') }); return; }
-    const given = normalizeCertificateNumber(str((req.body as Record<string, unknown>)?.birthCertificateNumber));
-    if (!given || given !== normalizeCertificateNumber(pr.birthCertificateNumber)) {
-      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?unlock=failed#manage`);
+    const outcome = await deps.unlock.unlock(db, reference, str((req.body as Record<string, unknown>)?.birthCertificateNumber), req.ip ?? '');
+    if (!outcome.ok && outcome.reason === 'notFound') {
+      res.status(404).render('error', { title: translator(res.locals.lang)('parent.status.notFound.title'), message: translator(res.locals.lang)('parent.status.notFound.body') });
+      return;
+    }
+    if (!outcome.ok && outcome.reason === 'wrong') {
+      res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?unlock=failed&remaining=${outcome.remaining}#manage`);
+      return;
+    }
+    if (!outcome.ok) {
+      const pr = await db.findOne(PreRegistration, { reference });
+      if (!pr) { res.status(404).render('error', { title: translator(res.locals.lang)('parent.status.notFound.title'), message: translator(res.locals.lang)('parent.status.notFound.body') }); return; }
+      res.set('Retry-After', String(outcome.retryAfterSeconds));
+      await renderStatus(req, res, db, pr, { lockedMinutes: Math.ceil(outcome.retryAfterSeconds / 60) }, 429);
       return;
     }
     req.session.unlocked = [...new Set([...(req.session.unlocked ?? []), reference])].slice(-10);
@@ -202,7 +218,7 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : req.file?.buffer;
     try {
-      const result = await submitCorrection({ em: em(), temporal: deps.temporal }, reference, { ...body, language: res.locals.lang }, photo);
+      const result = await submitCorrection({ em: em(), temporal: deps.temporal, now: deps.clock() }, reference, { ...body, language: res.locals.lang }, photo);
       if (result.ok) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?corrected=1`); return; }
       await renderCorrection(req, res, reference, body, result.errors, 400);
     } catch (err) {
@@ -211,10 +227,10 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     }
   });
 
-  /** The request named by `:reference` with its school and zone, or null after rendering the "not found" page. */
+  /** The request named by `:reference`, or null after rendering the "not found" page. */
   const requestOr404 = async (db: EntityManager, req: Request, res: Response): Promise<PreRegistration | null> => {
     const reference = normalizeReference(String(req.params.reference));
-    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school', 'residenceZone'] }) : null;
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }) : null;
     if (!pr) {
       const t = translator(res.locals.lang);
       res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
@@ -222,59 +238,80 @@ export function parentRouter(deps: WebDeps, csrf: Csrf): Router {
     return pr;
   };
 
-  /** A printable receipt (إيصال) with the reference: what was filed, where, when. */
+  /** What this reader proved: the certificate number in this session, or the signed-in parent who owns it. */
+  const proofOf = async (req: Request, pr: PreRegistration): Promise<Proof> => {
+    if (req.session.unlocked?.includes(pr.reference)) return 'certificate';
+    if (req.session.parentAccountId && pr.parentAccountId === req.session.parentAccountId) return 'owner';
+    return 'none';
+  };
+
+  /** A printable receipt (إيصال) with the reference: the status and dates; what was filed where after proof. */
   r.get('/pre-registrations/:reference/receipt', async (req, res) => {
     const lang = res.locals.lang;
     const t = translator(lang);
     const db = em();
     const pr = await requestOr404(db, req, res);
     if (!pr) return;
+    const v = await requestView(db, pr, await proofOf(req, pr));
     res.render('parent/receipt', {
       title: `${t('receipt.title')} ${pr.reference}`,
       pr: {
-        reference: pr.reference, schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr, schoolCode: pr.school.code,
-        level: pr.level, schoolYear: pr.schoolYear, submittedAt: pr.submittedAt, status: pr.status,
-        childFirstName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
+        reference: v.reference, level: v.level, schoolYear: v.schoolYear, submittedAt: v.submittedAt, status: v.status,
+        ...(v.details ? {
+          schoolName: lang === 'ar' ? v.details.school.nameAr : v.details.school.nameFr, schoolCode: v.details.school.code,
+          childFirstName: lang === 'ar' ? v.details.childFirstNameAr : v.details.childFirstNameLatin,
+        } : {}),
       },
+      proved: Boolean(v.details),
       printedAt: new Date(),
     });
   });
 
-  r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
+  /** The status page: status, dates and timeline for anyone with the reference; the details after proof. */
+  const renderStatus = async (req: Request, res: Response, db: EntityManager, pr: PreRegistration, extra: { lockedMinutes?: number } = {}, status = 200) => {
     const lang = res.locals.lang;
     const t = translator(lang);
+    const v = await requestView(db, pr, await proofOf(req, pr));
+    const d = v.details;
+    const remaining = Number.parseInt(str(req.query.remaining), 10);
+    res.status(status).render('parent/status', {
+      title: t('parent.status.title'),
+      submitted: req.query.submitted === '1',
+      existing: req.query.existing === '1',
+      pr: {
+        reference: v.reference, status: v.status, level: v.level, schoolYear: v.schoolYear, submittedAt: v.submittedAt,
+        ...(d ? {
+          schoolName: lang === 'ar' ? d.school.nameAr : d.school.nameFr, schoolCode: d.school.code,
+          childFirstName: lang === 'ar' ? d.childFirstNameAr : d.childFirstNameLatin, massarCode: d.massarCode, decisionNote: d.decisionNote,
+        } : {}),
+      },
+      proved: Boolean(d),
+      reasons: d ? d.rejectionReasons.map((x) => (lang === 'ar' ? x.textAr : x.textFr)) : [],
+      events: v.timeline.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
+      nextStep: `parent.status.next.${v.status}`,
+      correctionMessage: d?.correctionMessage ?? null,
+      canManage: ['submitted', 'underReview', 'correctionRequested'].includes(v.status),
+      canCorrect: v.status === 'correctionRequested',
+      unlocked: Boolean(d),
+      unlockFailed: req.query.unlock === 'failed',
+      unlockRemaining: req.query.unlock === 'failed' && Number.isInteger(remaining) && remaining > 0 && remaining < 100 ? String(remaining) : null,
+      lockedMinutes: extra.lockedMinutes ? String(extra.lockedMinutes) : null,
+      flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : req.query.edited === '1' ? 'space.edited' : req.query.existing === '1' ? 'parent.status.existing' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
+    });
+  };
+
+  r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
     const db = em();
     const pr = await requestOr404(db, req, res);
     if (!pr) return;
-    const events = await db.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
-    const reasons = pr.rejectionReasons.length
-      ? (await db.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } })).map((x) => (lang === 'ar' ? x.textAr : x.textFr))
-      : [];
-    res.render('parent/status', {
-      title: t('parent.status.title'),
-      submitted: req.query.submitted === '1',
-      pr: {
-        reference: pr.reference, status: pr.status, schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
-        schoolCode: pr.school.code, level: pr.level, schoolYear: pr.schoolYear, childFirstName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
-        massarCode: pr.massarCode, submittedAt: pr.submittedAt, decisionNote: pr.decisionNote,
-      },
-      reasons,
-      events: events.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
-      nextStep: `parent.status.next.${pr.status}`,
-      correctionMessage: pr.status === 'correctionRequested' ? pr.correctionMessage : null,
-      canManage: ['submitted', 'underReview', 'correctionRequested'].includes(pr.status),
-      canCorrect: pr.status === 'correctionRequested',
-      unlocked: await unlocked(req, pr.reference),
-      unlockFailed: req.query.unlock === 'failed',
-      flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : req.query.edited === '1' ? 'space.edited' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
-    });
+    await renderStatus(req, res, db, pr);
   });
   return r;
 }
 
-function eventLabel(e: PreRegistrationEvent): string {
+function eventLabel(e: TimelineEntry): string {
   if (e.type === 'status') return `timeline.status.${e.status}`;
-  if (e.type === 'notification') return `timeline.notification.${String((e.details as { channel?: string }).channel)}`;
+  if (e.type === 'notification') return `timeline.notification.${String(e.channel)}`;
   return `timeline.${e.type}`;
 }
 

@@ -14,7 +14,7 @@ import { isIsoDate } from '../../domain/dates';
 import { normalizeReference } from '../../domain/reference';
 import { LEVELS, type Language } from '../../domain/types';
 import { ParentAccount, Photo, PreRegistration, PreRegistrationDraft, School } from '../../entities';
-import type { Csrf, WebDeps } from '../app';
+import type { Csrf, RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { requireParent } from './account';
 import { summaryLabel } from './parent';
@@ -30,7 +30,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 const ACTIVE = ['submitted', 'underReview', 'correctionRequested'];
 
-export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
+export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
   const signedIn = requireParent(deps);
@@ -283,7 +283,7 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
         if (!pr) { notFound(res); return; }
         const newPhoto = draft.photoKey && draft.photoKey !== pr.photoKey ? (await db.findOne(Photo, { key: draft.photoKey }, { populate: ['bytes'] }))?.bytes : undefined;
         const send = pr.status === 'correctionRequested' ? submitCorrection : submitParentEdit;
-        const result = await send({ em: em(), temporal: deps.temporal }, pr.reference, raw, newPhoto ?? undefined);
+        const result = await send({ em: em(), temporal: deps.temporal, now: deps.clock() }, pr.reference, raw, newPhoto ?? undefined);
         if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
         await db.nativeUpdate(PreRegistration, { reference: pr.reference }, { schoolChoiceReason: reason || null });
         account.profile = profileFrom(draft.data);
@@ -293,10 +293,12 @@ export function spaceRouter(deps: WebDeps, csrf: Csrf): Router {
         res.redirect(303, `/pre-registrations/${encodeURIComponent(pr.reference)}?${pr.status === 'correctionRequested' ? 'corrected' : 'edited'}=1`);
         return;
       }
-      const result = await submitPreRegistration({ em: em(), temporal: deps.temporal }, raw, draft.photoKey ? { key: draft.photoKey } : undefined, draft.id, {
+      const result = await submitPreRegistration({ em: em(), temporal: deps.temporal, now: deps.clock() }, raw, draft.photoKey ? { key: draft.photoKey } : undefined, draft.id, {
         parentAccountId: account.id, schoolChoiceReason: reason,
       });
       if (!result.ok) { await renderReview(req, res, draft, 400, result.errors); return; }
+      // The child already has a request (filed elsewhere): its status page; the draft stays as it is.
+      if (result.existing) { res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?existing=1`); return; }
       account.profile = profileFrom(draft.data);
       draft.submittedAt = new Date();
       draft.reference = result.reference;

@@ -9,14 +9,14 @@
 import { Router, type Request, type Response } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { validateDecision } from '../../domain/rejectionReasons';
 import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
 import { needsDerogation } from '../../domain/derogation';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { readableHistory } from '../services/history';
-import { DecisionRefused, openForStaff, requestCorrection, sendDecision } from '../services/preRegistrations';
+import { openForStaff } from '../services/preRegistrations';
+import { askForCorrection, decide } from '../services/decisions';
 import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope, SignInThrottle } from '../services/staff';
 import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
 import { approvedList, toCsv, toXlsx } from '../services/exports';
@@ -25,7 +25,6 @@ import { notificationsFor } from '../services/notifications';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
-const CORRECTION_MESSAGE_MAX = 1000;
 const BULK_MAX = 200;
 
 /**
@@ -155,14 +154,13 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
       if (!seatsLeftBy.has(key)) seatsLeftBy.set(key, (await seatsFor(db, pr.school.code, pr.schoolYear, pr.level))?.left ?? null);
       const left = seatsLeftBy.get(key);
       if (left !== null && left !== undefined && left <= 0) { skipped.push({ reference, reason: 'noSeatsLeft' }); continue; }
-      try {
-        await sendDecision(deps.temporal, pr.reference, { decision: 'approve', decidedBy: user.id });
+      // The same decision as one by one (never beyond the seats: no confirmation in bulk).
+      const outcome = await decide({ em: db, temporal: deps.temporal }, user, pr, { decision: 'approve' }, { via: 'bulk', ip: req.ip });
+      if (outcome.ok) {
         approved.push(pr.reference);
         if (left !== null && left !== undefined) seatsLeftBy.set(key, left - 1);
-        await recordAudit(db, { user, action: 'decision.submitted', reference: pr.reference, ip: req.ip, details: { decision: 'approve', bulk: true } });
-      } catch (err) {
-        if (!(err instanceof DecisionRefused)) throw err;
-        skipped.push({ reference, reason: err.code });
+      } else {
+        skipped.push({ reference, reason: outcome.kind === 'refused' ? outcome.code : outcome.kind === 'confirmOverCapacity' ? 'noSeatsLeft' : outcome.kind === 'derogationNoteRequired' ? 'checksNotPassing' : 'notUnderReview' });
       }
     }
     await recordAudit(db, { user, action: 'decision.bulkApprove', ip: req.ip, details: { approved, skipped, schoolCode: user.school?.code ?? null } });
@@ -240,48 +238,35 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     if (!loaded) return;
     const { user, db, pr } = loaded;
     const t = translator(res.locals.lang);
-    if (!canDecide(user)) { forbidden(res); return; }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reasons = ([] as unknown[]).concat(body.reasons ?? []).map(String);
     const note = str(body.note);
     const form = { decision: body.decision, reasons, note };
-    const decisionInput = body.decision === 'approve'
-      ? { decision: 'approve', note, decidedBy: user.id }
-      : { decision: str(body.decision), reasons, note, decidedBy: user.id };
-    const checked = validateDecision(decisionInput);
-    if (!checked.ok) {
-      res.status(400);
-      await renderReview(deps, req, res, db, user, pr, { decisionError: t(`decision.${checked.error}`), form });
-      return;
-    }
-    let overCapacity = false;
-    if (checked.value.decision === 'approve') {
-      if (needsDerogation(checksSummaryOf(pr)) && !checked.value.note) {
-        res.status(400);
-        await renderReview(deps, req, res, db, user, pr, { decisionError: t('decision.refused.derogationNoteRequired'), form });
-        return;
+    const outcome = await decide({ em: db, temporal: deps.temporal }, user, pr,
+      { decision: body.decision === 'approve' ? 'approve' : str(body.decision), reasons, note, confirmOverCapacity: str(body.confirmOverCapacity) === '1' },
+      { via: 'page', ip: req.ip });
+    if (!outcome.ok) {
+      switch (outcome.kind) {
+        case 'forbidden': forbidden(res); return;
+        case 'invalid':
+          res.status(400);
+          await renderReview(deps, req, res, db, user, pr, { decisionError: t(`decision.${outcome.error}`), form });
+          return;
+        case 'derogationNoteRequired':
+          res.status(400);
+          await renderReview(deps, req, res, db, user, pr, { decisionError: t('decision.refused.derogationNoteRequired'), form });
+          return;
+        case 'confirmOverCapacity':
+          await renderReview(deps, req, res, db, user, pr, { confirmOverCapacity: { seats: outcome.seats, taken: outcome.taken }, form });
+          return;
+        case 'refused': {
+          res.status(409);
+          const fresh = await em().findOneOrFail(PreRegistration, { id: pr.id }, { populate: ['school', 'commune', 'residenceZone'] });
+          await renderReview(deps, req, res, db, user, fresh, { decisionError: t(`decision.refused.${outcome.code}`), refusal: outcome.code });
+          return;
+        }
       }
-      const seats = await seatsFor(db, pr.school.code, pr.schoolYear, pr.level);
-      overCapacity = Boolean(seats && seats.left <= 0);
-      if (overCapacity && str(body.confirmOverCapacity) !== '1') {
-        await renderReview(deps, req, res, db, user, pr, { confirmOverCapacity: { seats: seats!.seats, taken: seats!.taken }, form });
-        return;
-      }
     }
-    try {
-      await sendDecision(deps.temporal, pr.reference, checked.value);
-    } catch (err) {
-      if (!(err instanceof DecisionRefused)) throw err;
-      await recordAudit(db, { user, action: 'decision.refused', reference: pr.reference, ip: req.ip, details: { code: err.code } });
-      res.status(409);
-      const fresh = await em().findOneOrFail(PreRegistration, { id: pr.id }, { populate: ['school', 'commune', 'residenceZone'] });
-      await renderReview(deps, req, res, db, user, fresh, { decisionError: t(`decision.refused.${err.code}`), refusal: err.code });
-      return;
-    }
-    await recordAudit(db, {
-      user, action: 'decision.submitted', reference: pr.reference, ip: req.ip,
-      details: { decision: checked.value.decision, reasons: checked.value.decision === 'reject' ? checked.value.reasons : [], noted: Boolean(checked.value.note), overCapacity },
-    });
     res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?decided=1`);
   });
 
@@ -290,22 +275,16 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     if (!loaded) return;
     const { user, db, pr } = loaded;
     const t = translator(res.locals.lang);
-    if (!canDecide(user)) { forbidden(res); return; }
     const message = str(req.body?.message).trim();
-    if (!message || message.length > CORRECTION_MESSAGE_MAX) {
-      res.status(400);
-      await renderReview(deps, req, res, db, user, pr, { correctionError: t('staff.correction.messageRequired'), correctionMessage: message });
+    const outcome = await askForCorrection({ em: db, temporal: deps.temporal }, user, pr, message, { via: 'page', ip: req.ip });
+    if (!outcome.ok) {
+      if (outcome.kind === 'forbidden') { forbidden(res); return; }
+      res.status(outcome.kind === 'messageRequired' ? 400 : 409);
+      await renderReview(deps, req, res, db, user, pr, {
+        correctionError: t(outcome.kind === 'messageRequired' ? 'staff.correction.messageRequired' : `decision.refused.${outcome.code}`), correctionMessage: message,
+      });
       return;
     }
-    try {
-      await requestCorrection({ em: db, temporal: deps.temporal }, pr.reference, message, user.id);
-    } catch (err) {
-      if (!(err instanceof DecisionRefused)) throw err;
-      res.status(409);
-      await renderReview(deps, req, res, db, user, pr, { correctionError: t(`decision.refused.${err.code}`), correctionMessage: message });
-      return;
-    }
-    await recordAudit(db, { user, action: 'correction.requested', reference: pr.reference, ip: req.ip, details: { length: message.length } });
     res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?correctionRequested=1`);
   });
 

@@ -3,7 +3,7 @@
  * (domain rules + school map), store it with its photo, start its workflow; read a request for the
  * status page; send a director's decision. Same rules and messages whatever the door.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -18,13 +18,23 @@ import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
   ALREADY_OPENED, CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
 } from '../../workflows/preRegistration';
-import { assignSubmission, searchTextOf } from '../../persistence/preRegistrationRows';
-import { normalizePhoto, storePhoto } from './photos';
+import { assignSubmission, childKeyOf, searchTextOf } from '../../persistence/preRegistrationRows';
 
-/** Outcome of a submission. `created` is false when the same submission token was seen before. */
+export { childKeyOf };
+import { normalizePhoto, storePhoto } from './photos';
+import { campaignWindow, windowError } from './campaign';
+
+/**
+ * Outcome of a submission. `created` is false when the same submission token was seen before or
+ * when the same child already has a request (`existing: true`: same birth certificate number,
+ * birth date and school year, not withdrawn or rejected — that request is given back, no second
+ * one is made). `reason` tells why a refusal is not a field error: `campaignClosed` (outside the
+ * window of the school year and level), `idempotencyKeyReused` (an API Idempotency-Key sent again
+ * with another body).
+ */
 export type SubmitResult =
-  | { ok: true; reference: string; status: string; created: boolean }
-  | { ok: false; errors: FieldError[]; photoKey?: string };
+  | { ok: true; reference: string; status: string; created: boolean; existing?: boolean }
+  | { ok: false; errors: FieldError[]; photoKey?: string; reason?: 'campaignClosed' | 'idempotencyKeyReused' };
 
 /** Extras of a submission made from the parents' space. */
 export interface SubmitOptions {
@@ -34,6 +44,30 @@ export interface SubmitOptions {
   schoolChoiceReason?: string;
   /** When the submission is refused but its photo accepted, store the photo and return its key (`photoKey`) for the next try. */
   keepPhotoOnError?: boolean;
+  /**
+   * The submission token is an API `Idempotency-Key` of this client (its address): the key is kept
+   * bound to the client (another client's same key is another key) and to the body (the same key
+   * with another body is refused, `reason: 'idempotencyKeyReused'`).
+   */
+  idempotencyClient?: string;
+}
+
+/** Statuses after which the same child may be submitted again (the parent withdrew, or the school refused). */
+export const CLOSED_FOR_ONE_REQUEST = ['withdrawn', 'rejected'] as const;
+
+/** The active request of a child (not withdrawn or rejected), if any. */
+async function activeRequestOf(em: EntityManager, childKey: string | null): Promise<PreRegistration | null> {
+  if (!childKey) return null;
+  return em.findOne(PreRegistration, { childKey, status: { $nin: [...CLOSED_FOR_ONE_REQUEST] } });
+}
+
+/** SHA-256 of a body: its JSON with keys sorted, and the photo's bytes (or stored key). */
+function bodyHash(raw: unknown, photo: Buffer | { key: string } | undefined): string {
+  const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v);
+  const h = createHash('sha256').update(JSON.stringify(canonical(raw) ?? null)).update('\0');
+  if (Buffer.isBuffer(photo)) h.update(photo); else if (photo) h.update(`key:${photo.key}`);
+  return h.digest('hex');
 }
 
 /** Loads the age rule row of a school year and level as a domain AgeRule. */
@@ -63,9 +97,15 @@ export async function submitPreRegistration(
 ): Promise<SubmitResult> {
   const { em, temporal } = deps;
   const now = deps.now ?? new Date();
+  // An API Idempotency-Key is bound to its client (scoped token) and to its body (hash).
+  const hash = opts.idempotencyClient !== undefined && submissionToken ? bodyHash(raw, photo) : null;
+  if (hash) submissionToken = `k1:${createHash('sha256').update(`${opts.idempotencyClient}\0${submissionToken}`).digest('hex').slice(0, 60)}`;
 
   const existing = submissionToken ? await em.findOne(PreRegistration, { submissionToken }) : null;
   if (existing) {
+    if (hash && existing.submissionHash && existing.submissionHash !== hash) {
+      return { ok: false, errors: [{ field: '', code: 'validation.idempotencyKeyReused', params: { reference: existing.reference } }], reason: 'idempotencyKeyReused' };
+    }
     if (!deps.starter) await startWorkflow(em, temporal, existing, deps.deadlines);
     else if (existing.workflowStartRequestedAt) deps.starter.kick();
     return { ok: true, reference: existing.reference, status: existing.status, created: false };
@@ -74,10 +114,19 @@ export async function submitPreRegistration(
   const year = await em.findOne(SchoolYear, { isCurrent: true });
   const schoolYear = String(rawField(raw, 'schoolYear') ?? year?.code ?? '');
   const level = rawField(raw, 'level') === 'preschool' ? 'preschool' : 'primary1';
+  // The campaign window of the year and level, first: nothing else is worth checking outside it.
+  const window = await campaignWindow(em, schoolYear, level);
+  const closed = window ? windowError(window, schoolYear, now) : null;
+  if (closed) return { ok: false, errors: [closed], reason: 'campaignClosed' };
   const rule = await ageRuleFor(em, schoolYear, level);
   const parsed = parseSubmission({ ...(raw as object), schoolYear }, { ageRule: rule, today: todayInCasablanca(now) });
   const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
   if (!rule && !errors.some((e) => e.field === 'schoolYear' || e.field === 'level')) errors.push({ field: 'schoolYear', code: 'validation.schoolYear' });
+
+  // One child, one request: the same child's active request is given back (before the photo's work).
+  const childKey = parsed.ok ? childKeyOf(parsed.value.schoolYear, parsed.value.civilStatus) : null;
+  const sameChild = await activeRequestOf(em, childKey);
+  if (sameChild) return { ok: true, reference: sameChild.reference, status: sameChild.status, created: false, existing: true };
 
   // School map: the zone must exist in the chosen commune, the school must exist.
   let zone: ResidenceZone | null = null;
@@ -124,7 +173,7 @@ export async function submitPreRegistration(
       const startYear = Number(s.schoolYear.slice(0, 4));
       const reference = generateReference(startYear, (n) => randomBytes(n));
       const row = tx.create(PreRegistration, {
-        id: randomUUID(), reference, submissionToken: submissionToken || randomUUID(), status: 'submitted',
+        id: randomUUID(), reference, submissionToken: submissionToken || randomUUID(), submissionHash: hash, childKey, status: 'submitted',
         schoolYear: s.schoolYear, level: s.level, school: school!, commune: zone!.commune, residenceZone: zone!,
         childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr,
         childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
@@ -149,9 +198,18 @@ export async function submitPreRegistration(
       return row;
     });
   } catch (err) {
-    if (err instanceof UniqueConstraintViolationException && submissionToken) {
-      const again = await em.fork().findOne(PreRegistration, { submissionToken });
-      if (again) return { ok: true, reference: again.reference, status: again.status, created: false };
+    // A concurrent twin (another tab, a retried request) won the race: give its request back.
+    if (err instanceof UniqueConstraintViolationException) {
+      const fresh = em.fork();
+      const again = submissionToken ? await fresh.findOne(PreRegistration, { submissionToken }) : null;
+      if (again) {
+        if (hash && again.submissionHash && again.submissionHash !== hash) {
+          return { ok: false, errors: [{ field: '', code: 'validation.idempotencyKeyReused', params: { reference: again.reference } }], reason: 'idempotencyKeyReused' };
+        }
+        return { ok: true, reference: again.reference, status: again.status, created: false };
+      }
+      const twin = await activeRequestOf(fresh, childKey);
+      if (twin) return { ok: true, reference: twin.reference, status: twin.status, created: false, existing: true };
     }
     throw err;
   }
@@ -248,7 +306,7 @@ export async function requestCorrection(
 }
 
 /** Fields a parent may change in a correction (the school year, level and school map stay as chosen, the zone and school may change). */
-export type CorrectionResult = { ok: true; status: string } | { ok: false; errors: FieldError[] };
+export type CorrectionResult = { ok: true; status: string } | { ok: false; errors: FieldError[]; reason?: 'campaignClosed' };
 
 /** A parent's change of a stored request, validated: the normalised submission and the new photo if any. */
 type ValidatedChange =
@@ -268,6 +326,8 @@ async function validateChange(em: EntityManager, pr: PreRegistration, raw: unkno
     const zone = await em.findOne(ResidenceZone, { code: parsed.value.residence.residenceZoneCode }, { populate: ['commune'] });
     if (!zone || zone.commune.code !== parsed.value.residence.communeCode) errors.push({ field: 'residence.residenceZoneCode', code: 'validation.unknownZone' });
     if (!(await em.findOne(School, { code: parsed.value.schoolCode }))) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
+    const other = await activeRequestOf(em, childKeyOf(pr.schoolYear, parsed.value.civilStatus));
+    if (other && other.id !== pr.id) errors.push({ field: 'civilStatus.birthCertificateNumber', code: 'validation.childAlreadyRequested' });
   }
   const newPhoto = photo && photo.length ? await normalizePhoto(photo) : null;
   if (newPhoto && !newPhoto.ok) errors.push({ field: 'photo', code: `validation.${newPhoto.error}` });
@@ -355,6 +415,10 @@ export async function submitParentEdit(
   const pr = await em.findOneOrFail(PreRegistration, { reference });
   // The workflow decides whether the request is still open to edits; only an impossible status stops here.
   if (pr.status !== 'submitted' && pr.status !== 'underReview') throw new DecisionRefused('alreadyOpened', `status ${pr.status}`);
+  // Edits follow the campaign window like submissions (a correction the school asked for does not).
+  const window = await campaignWindow(em, pr.schoolYear, pr.level);
+  const closed = window ? windowError(window, pr.schoolYear, now) : null;
+  if (closed) return { ok: false, errors: [closed], reason: 'campaignClosed' };
   const change = await validateChange(em, pr, raw, photo, now);
   if (!change.ok) return change;
   const revisionId = randomUUID();
