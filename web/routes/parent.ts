@@ -17,7 +17,6 @@ import * as map from '../services/schoolMap';
 import {
   DecisionRefused, errorsByField, storedSubmission, submitCorrection, submitPreRegistration, withdrawPreRegistration,
 } from '../services/preRegistrations';
-import { normalizeCertificateNumber } from '../../domain/duplicates';
 import type { FieldError } from '../../domain/submission';
 import { MAX_PHOTO_BYTES } from '../services/photos';
 
