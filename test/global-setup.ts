@@ -161,6 +161,8 @@ export default async function globalSetup(): Promise<void> {
       LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
       // Every test parent signs up from 127.0.0.1; the per-client limit has its own test.
       OTP_MAX_PER_CLIENT_PER_HOUR: '100000',
+      // Likewise every unlock: the per-client limit of unlocks has its own test (test/throttle.test.ts).
+      UNLOCK_MAX_FAILURES_PER_CLIENT: '100000',
       TASJIL_TEST_STACK: '1',
     });
     log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
