@@ -81,7 +81,8 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
           properties: {
             decision: { type: 'string', enum: ['approve', 'reject'] },
             reasons: { type: 'array', items: { type: 'string', enum: [...REJECTION_REASON_CODES] }, description: 'Required (at least one) to reject' },
-            note: s('Free note; required with the reason "other"'),
+            note: s('Free note; required with the reason "other", and to approve a request that needs a derogation (out of zone, tolerance band, under age)'),
+            confirmOverCapacity: { type: 'boolean', description: 'Approve although the school has no seat left for the level (answered 409 `confirmOverCapacity` otherwise)' },
           },
         },
       },
@@ -90,7 +91,8 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       '/pre-registrations': {
         post: {
           summary: 'Submit a pre-registration',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Same key → same request, one workflow' }],
+          description: 'One child, one request: the same child (birth certificate number + birth date + school year) already filed and not withdrawn or rejected is answered 200 with that request, `existing: true` and the header `Tasjil-Existing-Request: true` (no second request). Refused outside the campaign window of the school year and level (422 `campaignClosed`, dates in the message; a day ends at 23:59 Casablanca time).',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Bound to the client and the body: same key and body → the same request, one workflow; same key with another body → 422 `idempotencyKeyReused`' }],
           requestBody: {
             required: true,
             description: 'Either JSON with the photo in base64 (`photo.data`), or multipart/form-data with the same JSON document (without `photo`) in the part `submission` and the photo\'s raw bytes in the file part `photo` (a third smaller on the wire, nothing to decode).',
@@ -110,8 +112,9 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
           },
           responses: {
             201: { description: 'Created', content: { 'application/json': { schema: { type: 'object', properties: { reference: { type: 'string' }, status: { $ref: '#/components/schemas/Status' }, statusUrl: { type: 'string' } } } } } },
-            200: { description: 'Already submitted with this Idempotency-Key: the same request' },
+            200: { description: 'Already submitted with this Idempotency-Key, or the same child\'s request (`existing: true`): the same request' },
             400: { description: 'Invalid input, per field', content: { 'application/json': { schema: { $ref: '#/components/schemas/ValidationError' } } } },
+            422: { description: '`campaignClosed` (outside the window) or `idempotencyKeyReused`; `message` in Arabic and French' },
           },
         },
       },
@@ -127,7 +130,9 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
           responses: {
             200: { description: 'Edited or corrected; the checks ran again', content: { 'application/json': { schema: { type: 'object', properties: { reference: { type: 'string' }, status: { $ref: '#/components/schemas/Status' } } } } } },
             400: { description: 'Invalid input, per field', content: { 'application/json': { schema: { $ref: '#/components/schemas/ValidationError' } } } },
-            403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' },
+            403: { description: 'Verification failed (`remainingAttempts` before the lock)' }, 404: { description: 'Unknown reference' },
+            422: { description: '`campaignClosed`: edits end with the campaign window (a correction the school asked for does not)' },
+            429: { description: 'Too many wrong birth certificate numbers for this request (5 an hour, page and API together) or from this client: `Retry-After` seconds' },
             409: {
               description: '`alreadyOpened`: the school has started examining the request (or it was decided or withdrawn), it can no longer be edited; `notAwaitingCorrection`: the correction came too late. `message` has the text in Arabic and French.',
               content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string', enum: ['alreadyOpened', 'notAwaitingCorrection', 'workflowEnded'] }, message: { type: 'object', properties: { ar: { type: 'string' }, fr: { type: 'string' } } } } } } },
@@ -136,12 +141,16 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
         },
         get: {
           summary: 'Status of a pre-registration',
-          description: 'Public. With staff credentials (HTTP Basic, request in scope) the request becomes opened: the parent can no longer edit it (timeline event `opened`); an edit in flight is applied before the answer.',
+          description: 'With the reference alone: the status and dates only (`proof: none`). The details (school, Massar code, rejection reasons and note, correction message) after proof: the header `X-Birth-Certificate-Number` (`proof: certificate`; the same throttle as the status page) or staff credentials (HTTP Basic, request in scope; `proof: staff`). With staff credentials the request becomes opened: the parent can no longer edit it (timeline event `opened`); an edit in flight is applied before the answer.',
           security: [{}, { staffBasic: [] }],
-          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'X-Birth-Certificate-Number', in: 'header', required: false, schema: { type: 'string' }, description: "The child's birth certificate number as submitted (proof)" },
+          ],
           responses: {
-            200: { description: 'Status, school, Massar code, rejection reasons, timeline, `openedAt` (when staff opened it, or null) and `editable` (the parent may still edit it)' },
-            401: { description: 'Staff credentials given but wrong' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
+            200: { description: 'Always: reference, status, schoolYear, level, submittedAt, updatedAt, openedAt, editable, timeline (dates, statuses, channels), proof. After proof also: school, massarCode, rejectionReasons, decisionNote, correctionMessage' },
+            401: { description: 'Staff credentials given but wrong' }, 403: { description: 'Wrong birth certificate number' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
+            429: { description: 'Locked after wrong birth certificate numbers: `Retry-After` seconds' },
           },
         },
       },
@@ -157,7 +166,7 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
             { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'X-Birth-Certificate-Number', in: 'header', required: true, schema: { type: 'string' }, description: "The child's birth certificate number as submitted" },
           ],
-          responses: { 200: { description: 'Withdrawn' }, 403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' }, 409: { description: 'Already decided' } },
+          responses: { 200: { description: 'Withdrawn' }, 403: { description: 'Verification failed' }, 404: { description: 'Unknown reference' }, 409: { description: 'Already decided' }, 429: { description: 'Locked after wrong birth certificate numbers: `Retry-After` seconds' } },
         },
       },
       '/pre-registrations/{reference}/decision': {
@@ -167,9 +176,9 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
           parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Decision' } } } },
           responses: {
-            200: { description: 'Recorded; body has the new status' }, 400: { description: 'Invalid decision (e.g. reject without a reason)' },
+            200: { description: 'Recorded; body has the new status' }, 400: { description: 'Invalid decision (e.g. reject without a reason, approve without the derogation note it needs)' },
             401: { description: 'Not signed in' }, 403: { description: 'Role may not decide' }, 404: { description: 'Unknown or outside your scope' },
-            409: { description: 'Not awaiting a decision (already decided, or the workflow has ended)' },
+            409: { description: '`confirmOverCapacity` (no seat left: send again with `confirmOverCapacity: true`, with `seats` and `taken`), or not awaiting a decision (already decided, or the workflow has ended)' },
           },
         },
       },
