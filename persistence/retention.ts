@@ -47,7 +47,7 @@ export async function anonymizeExpired(em: EntityManager, now: Date = new Date()
            birth_place = '', birth_certificate_number = '', father_lineage = '', mother_lineage = '',
            father = ${BLANK_PERSON_SQL}, mother = ${BLANK_PERSON_SQL},
            tutor = case when p.tutor is null or p.tutor = 'null'::jsonb then p.tutor else ${BLANK_PERSON_SQL} end,
-           siblings = '[]'::jsonb, contact_email = '', contact_phone = '', search_text = '', duplicate_keys = '{}',
+           siblings = '[]'::jsonb, contact_email = '', contact_phone = '', search_text = '', duplicate_keys = '{}', child_key = null, submission_hash = null,
            photo_key = null, decision_note = null, correction_message = null, school_choice_reason = null, anonymized_at = ?
           where p.id in (select e.id from expired e)
           returning p.id

@@ -28,13 +28,13 @@ async function insert(ref: string, status: string, year: string, updatedDaysAgo:
     `insert into pre_registration (id, reference, submission_token, status, school_year, level, school_code, commune_code, residence_zone_code,
        child_first_name_ar, child_last_name_ar, child_first_name_latin, child_last_name_latin, birth_date, birth_date_hijri, birth_place,
        birth_certificate_number, birth_certificate_date, father_lineage, mother_lineage, guardian_role, father, mother, tutor, siblings,
-       contact_email, contact_phone, language, photo_key, search_text, duplicate_keys, decision, rejection_reasons, workflow_id, submitted_at, updated_at)
+       contact_email, contact_phone, language, photo_key, search_text, duplicate_keys, decision, rejection_reasons, workflow_id, submitted_at, updated_at, child_key)
      values (?, ?, ?, ?, ?, 'primary1', ?, ?, ?, 'سلمى', 'الإدريسي', 'Salma', 'Idrissi', '2021-03-01', '1442-07-17', 'الدار البيضاء',
        '777/2021', '2021-03-10', 'أحمد بن محمد', 'خديجة بنت علي', 'tutor', ?::jsonb, ?::jsonb, ?::jsonb, '[{"firstNameAr":"ليلى","lastNameAr":"الإدريسي","firstNameLatin":"Laila","lastNameLatin":"Idrissi","birthDate":"2018-01-01"}]'::jsonb,
        'ahmed@example.ma', '+212600000001', 'ar', ?, 'salma idrissi 777/2021 be123456', '{k1,k2}'::text[], ?, ?::text[], ?,
-       now() - make_interval(days => ? + 5), now() - make_interval(days => ?))`,
+       now() - make_interval(days => ? + 5), now() - make_interval(days => ?), ?)`,
     [id, ref, randomUUID().replace(/-/g, ''), status, year, SCHOOL.school, commune, zone, PERSON, PERSON, PERSON, photoKey,
-      status === 'rejected' ? 'reject' : null, status === 'rejected' ? '{underAge}' : '{}', `pre-registration-${ref}`, updatedDaysAgo, updatedDaysAgo],
+      status === 'rejected' ? 'reject' : null, status === 'rejected' ? '{underAge}' : '{}', `pre-registration-${ref}`, updatedDaysAgo, updatedDaysAgo, `${year}|bc:7772021|2021-03-01|${ref}`],
   );
   await sql(`insert into notification (pre_registration_id, event, occurrence, channel, idempotency_key, recipient, status, attempts) values (?, 'received', 0, 'email', ?, 'ahmed@example.ma', 'sent', 1)`, [id, `${id}:received:0:email`]);
   // A parent's edit revision (a copy of the submission, with its own photo).
@@ -82,7 +82,7 @@ describe('retention', () => {
     const rows = await sql<Array<Record<string, unknown>>>(
       `select reference, status, school_code, school_year, rejection_reasons, decision, child_first_name_ar, child_last_name_latin, birth_place,
               birth_certificate_number, father_lineage, mother_lineage, father, mother, tutor, siblings, contact_email, contact_phone, search_text,
-              duplicate_keys, photo_key, anonymized_at is not null as anonymized, birth_date::text as birth_date
+              duplicate_keys, photo_key, child_key, anonymized_at is not null as anonymized, birth_date::text as birth_date
          from pre_registration where reference like 'RET-%' order by reference`);
     const byRef = new Map(rows.map((r) => [String(r.reference), r]));
     const blank = { firstNameAr: '', lastNameAr: '', firstNameLatin: '', lastNameLatin: '', cin: '', profession: '', address: '', phone: '', email: '' };
@@ -91,13 +91,13 @@ describe('retention', () => {
       expect(r).toMatchObject({
         anonymized: true, child_first_name_ar: '—', child_last_name_latin: '—', birth_place: '', birth_certificate_number: '',
         father_lineage: '', mother_lineage: '', father: blank, mother: blank, tutor: blank, siblings: [], contact_email: '', contact_phone: '',
-        search_text: '', duplicate_keys: [], photo_key: null, school_code: SCHOOL.school, birth_date: '2021-03-01',
+        search_text: '', duplicate_keys: [], photo_key: null, child_key: null, school_code: SCHOOL.school, birth_date: '2021-03-01',
       });
     }
     expect(byRef.get('RET-REJ-OLD')).toMatchObject({ status: 'rejected', decision: 'reject', rejection_reasons: ['underAge'] });
     expect(byRef.get('RET-WDR-OLD')!.status).toBe('withdrawn');
     for (const ref of ['RET-REJ-NEW', 'RET-APP-OLD', 'RET-UND-OLD', 'RET-WDR-PREV']) {
-      expect(byRef.get(ref)).toMatchObject({ anonymized: false, child_first_name_ar: 'سلمى', contact_email: 'ahmed@example.ma', father: JSON.parse(PERSON) });
+      expect(byRef.get(ref)).toMatchObject({ anonymized: false, child_first_name_ar: 'سلمى', contact_email: 'ahmed@example.ma', father: JSON.parse(PERSON), child_key: expect.stringContaining('|bc:7772021|2021-03-01|') });
     }
     expect(await sql(`select key from photo where key = 'ret-RET-REJ-OLD'`)).toEqual([]);
     // The parent's edit revisions of the anonymised requests are gone, with their photos; the others stay.
