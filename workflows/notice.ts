@@ -5,15 +5,10 @@
  * `notifyParent` activity sends each channel exactly once and Temporal retries it while the
  * providers are away. The payloads hold the reference, the event name and a number only.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/types';
-
-const { notifyParent } = proxyActivities<Pick<Activities, 'notifyParent'>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', maximumAttempts: 100 },
-});
+import { activitiesFor } from './proxies';
 
 /** Sends `event` (occurrence `occurrence`) to the parent of request `reference` by email and SMS. */
 export async function parentNotice(reference: string, event: 'unlockLocked', occurrence: number): Promise<void> {
-  await notifyParent(reference, event, occurrence);
+  // The notification proxy of the request's workflow: same timeout and retries.
+  await activitiesFor().notify.notifyParent(reference, event, occurrence);
 }
