@@ -20,8 +20,9 @@ const DEAD_STATUSES: PreRegistrationStatus[] = ['rejected', 'withdrawn', 'draft'
 
 type Em = ReturnType<MikroORM['em']['fork']>;
 
-async function loadRequest(em: Em, reference: string): Promise<PreRegistration> {
-  const pr = await em.findOne(PreRegistration, { reference }, { populate: ['school', 'school.zones'] });
+/** The request by reference; `withZones` also loads its school and the school's zones (the checks need them). */
+async function loadRequest(em: Em, reference: string, withZones = true): Promise<PreRegistration> {
+  const pr = await em.findOne(PreRegistration, { reference }, withZones ? { populate: ['school', 'school.zones'] } : {});
   if (!pr) throw ApplicationFailure.nonRetryable(`pre-registration ${reference} not found`, 'PreRegistrationNotFound');
   return pr;
 }
@@ -39,58 +40,75 @@ export async function addEvent(
   );
 }
 
+/** Runs the age, zone, duplicate and Hijri checks of a loaded request, stores them with their timeline entry. */
+async function runChecks(em: Em, pr: PreRegistration): Promise<AutomaticChecksSummary> {
+  const rule = await em.findOne(AgeRuleRow, { schoolYear: pr.schoolYear, level: pr.level });
+  if (!rule) throw ApplicationFailure.nonRetryable(`no age rule for ${pr.schoolYear} ${pr.level}`, 'AgeRuleMissing');
+  const ageRule = {
+    schoolYear: pr.schoolYear, level: pr.level,
+    eligibleBornOnOrBefore: rule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: rule.eligibleBornOnOrAfter ?? null,
+    toleranceBornFrom: rule.toleranceBornFrom ?? null, toleranceBornTo: rule.toleranceBornTo ?? null,
+    referenceDate: rule.referenceDate, source: rule.source,
+  };
+  const age = classifyAge(pr.birthDate, ageRule);
+  const { years, months } = ageOn(pr.birthDate, rule.referenceDate);
+  const schoolZoneCodes = pr.school.zones.getItems().map((z) => z.code).sort();
+  const zone = checkZone(pr.residenceZone.code, schoolZoneCodes);
+  const others = await em.getConnection().execute<{ reference: string }[]>(
+    `select reference from pre_registration
+      where id <> ? and duplicate_keys && ?::text[] and status <> all(?::text[]) order by submitted_at`,
+    [pr.id, `{${pr.duplicateKeys.map((k) => `"${k.replace(/["\\]/g, '\\$&')}"`).join(',')}}`, `{${DEAD_STATUSES.join(',')}}`],
+  );
+  const candidates = others.map((o) => o.reference);
+  const hijri = checkHijriConsistency(pr.birthDate, pr.birthDateHijri);
+  const detail: AutomaticChecksDetail = {
+    ranAt: new Date().toISOString(),
+    age: {
+      result: age, years, months, referenceDate: rule.referenceDate,
+      rule: { eligibleBornOnOrBefore: ageRule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: ageRule.eligibleBornOnOrAfter, toleranceBornFrom: ageRule.toleranceBornFrom, toleranceBornTo: ageRule.toleranceBornTo },
+    },
+    zone: { result: zone, residenceZoneCode: pr.residenceZone.code, schoolZoneCodes },
+    duplicate: { result: candidates.length ? 'possibleDuplicate' : 'none', candidates },
+    hijriConsistency: { result: hijri.result, expectedHijri: hijri.expectedHijri, enteredHijri: pr.birthDateHijri, differenceDays: hijri.differenceDays },
+  };
+  const summary: AutomaticChecksSummary = { age, zone, duplicate: detail.duplicate.result, hijriConsistency: hijri.result };
+  pr.checks = detail;
+  pr.ageCheck = summary.age;
+  pr.zoneCheck = summary.zone;
+  pr.duplicateCheck = summary.duplicate;
+  pr.hijriCheck = summary.hijriConsistency;
+  pr.updatedAt = new Date();
+  await em.flush();
+  // One entry per run: the first, then one after each parent edit or correction.
+  const reruns = await em.count(PreRegistrationEvent, { preRegistration: pr, type: { $in: ['corrected', 'edited'] } });
+  await addEvent(em, pr, reruns ? `checks:${reruns}` : 'checks', 'checksCompleted', { details: { ...summary } });
+  return summary;
+}
+
 /** Builds the database activities over one MikroORM instance. */
-export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAutomaticChecks' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'> {
+export function createDatabaseActivities(orm: MikroORM): Pick<Activities, 'runAutomaticChecks' | 'runChecksAndQueue' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'> {
   return {
     async runAutomaticChecks(reference) {
       const em = orm.em.fork();
+      return runChecks(em, await loadRequest(em, reference));
+    },
+
+    async runChecksAndQueue(reference) {
+      const em = orm.em.fork();
       const pr = await loadRequest(em, reference);
-      const rule = await em.findOne(AgeRuleRow, { schoolYear: pr.schoolYear, level: pr.level });
-      if (!rule) throw ApplicationFailure.nonRetryable(`no age rule for ${pr.schoolYear} ${pr.level}`, 'AgeRuleMissing');
-      const ageRule = {
-        schoolYear: pr.schoolYear, level: pr.level,
-        eligibleBornOnOrBefore: rule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: rule.eligibleBornOnOrAfter ?? null,
-        toleranceBornFrom: rule.toleranceBornFrom ?? null, toleranceBornTo: rule.toleranceBornTo ?? null,
-        referenceDate: rule.referenceDate, source: rule.source,
-      };
-      const age = classifyAge(pr.birthDate, ageRule);
-      const { years, months } = ageOn(pr.birthDate, rule.referenceDate);
-      const schoolZoneCodes = pr.school.zones.getItems().map((z) => z.code).sort();
-      const zone = checkZone(pr.residenceZone.code, schoolZoneCodes);
-      const others = await em.getConnection().execute<{ reference: string }[]>(
-        `select reference from pre_registration
-          where id <> ? and duplicate_keys && ?::text[] and status <> all(?::text[]) order by submitted_at`,
-        [pr.id, `{${pr.duplicateKeys.map((k) => `"${k.replace(/["\\]/g, '\\$&')}"`).join(',')}}`, `{${DEAD_STATUSES.join(',')}}`],
+      const checks = await runChecks(em, pr);
+      // Into the director's queue unless the request left `submitted` meanwhile (withdrawn); a retry finds it there already.
+      const rows = await em.getConnection().execute<Array<{ id: string }>>(
+        `update pre_registration set status = 'underReview', updated_at = now() where id = ? and status in ('submitted', 'underReview') returning id`, [pr.id],
       );
-      const candidates = others.map((o) => o.reference);
-      const hijri = checkHijriConsistency(pr.birthDate, pr.birthDateHijri);
-      const detail: AutomaticChecksDetail = {
-        ranAt: new Date().toISOString(),
-        age: {
-          result: age, years, months, referenceDate: rule.referenceDate,
-          rule: { eligibleBornOnOrBefore: ageRule.eligibleBornOnOrBefore, eligibleBornOnOrAfter: ageRule.eligibleBornOnOrAfter, toleranceBornFrom: ageRule.toleranceBornFrom, toleranceBornTo: ageRule.toleranceBornTo },
-        },
-        zone: { result: zone, residenceZoneCode: pr.residenceZone.code, schoolZoneCodes },
-        duplicate: { result: candidates.length ? 'possibleDuplicate' : 'none', candidates },
-        hijriConsistency: { result: hijri.result, expectedHijri: hijri.expectedHijri, enteredHijri: pr.birthDateHijri, differenceDays: hijri.differenceDays },
-      };
-      const summary: AutomaticChecksSummary = { age, zone, duplicate: detail.duplicate.result, hijriConsistency: hijri.result };
-      pr.checks = detail;
-      pr.ageCheck = summary.age;
-      pr.zoneCheck = summary.zone;
-      pr.duplicateCheck = summary.duplicate;
-      pr.hijriCheck = summary.hijriConsistency;
-      pr.updatedAt = new Date();
-      await em.flush();
-      // One entry per run: the first, then one after each parent edit or correction.
-      const reruns = await em.count(PreRegistrationEvent, { preRegistration: pr, type: { $in: ['corrected', 'edited'] } });
-      await addEvent(em, pr, reruns ? `checks:${reruns}` : 'checks', 'checksCompleted', { details: { ...summary } });
-      return summary;
+      const queued = rows.length > 0;
+      if (queued) await addEvent(em, pr, 'status:underReview', 'status', { status: 'underReview', details: { checks } });
+      return { checks, queued };
     },
 
     async recordStatus(reference, status, details) {
       const em = orm.em.fork();
-      const pr = await loadRequest(em, reference);
+      const pr = await loadRequest(em, reference, false);
       // Asking for a correction implies the director opened the request.
       const openedBy = status === 'correctionRequested' && typeof details.requestedBy === 'string' && !pr.openedAt ? details.requestedBy : null;
       if (pr.status !== status || openedBy) {

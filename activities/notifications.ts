@@ -143,31 +143,29 @@ export function createNotificationActivities(deps: { orm: MikroORM; config: Conf
       if (!wantEmail && !wantSms) return result;
       const message = await render(em, pr, event);
 
-      // Both channels are tried before a transient failure is thrown, so one never holds up the other.
+      // The two channels are independent: sent in parallel, each through its own exactly-once protocol;
+      // both are tried before a transient failure is thrown, so one never holds up the other.
       const transient: unknown[] = [];
-      if (wantEmail) {
+      const channel = async (run: () => Promise<ChannelOutcome>, set: (o: ChannelOutcome) => void) => {
         try {
-          result.email = await deliver(em, pr, event, occ, 'email', pr.contactEmail, async () => {
-            const { messageId } = await mailer.send({
-              to: pr.contactEmail, subject: message.subject, text: message.text, html: message.html,
-              headers: { 'X-Tasjil-Reference': reference, 'X-Tasjil-Event': event, 'X-Tasjil-Occurrence': String(occ) },
-            });
-            return { providerMessageId: messageId, segments: null };
-          });
+          set(await run());
         } catch (err) {
           transient.push(err);
         }
-      }
-      if (wantSms) {
-        try {
-          result.sms = await deliver(em, pr, event, occ, 'sms', pr.contactPhone, async () => {
-            const { sid, numSegments } = await sms.send({ to: pr.contactPhone, body: message.sms });
-            return { providerMessageId: sid, segments: Number.isFinite(numSegments) && numSegments > 0 ? numSegments : smsSegments(message.sms).segments };
+      };
+      await Promise.all([
+        wantEmail && channel(() => deliver(em, pr, event, occ, 'email', pr.contactEmail, async () => {
+          const { messageId } = await mailer.send({
+            to: pr.contactEmail, subject: message.subject, text: message.text, html: message.html,
+            headers: { 'X-Tasjil-Reference': reference, 'X-Tasjil-Event': event, 'X-Tasjil-Occurrence': String(occ) },
           });
-        } catch (err) {
-          transient.push(err);
-        }
-      }
+          return { providerMessageId: messageId, segments: null };
+        }), (o) => { result.email = o; }),
+        wantSms && channel(() => deliver(em, pr, event, occ, 'sms', pr.contactPhone, async () => {
+          const { sid, numSegments } = await sms.send({ to: pr.contactPhone, body: message.sms });
+          return { providerMessageId: sid, segments: Number.isFinite(numSegments) && numSegments > 0 ? numSegments : smsSegments(message.sms).segments };
+        }), (o) => { result.sms = o; }),
+      ]);
       if (transient.length > 0) throw transient[0];
       return result;
     },

@@ -8,6 +8,11 @@ import type { NotificationEvent } from './templates';
 export interface Activities {
   /** Runs the age, zone, duplicate and Hijri checks, stores the explanation, returns the verdict codes. */
   runAutomaticChecks(reference: string): Promise<AutomaticChecksSummary>;
+  /**
+   * The checks of a new request and its status `underReview` (projection + timeline event) in one
+   * activity, unless it left `submitted` meanwhile (`queued` false: withdrawn). Idempotent.
+   */
+  runChecksAndQueue(reference: string): Promise<{ checks: AutomaticChecksSummary; queued: boolean }>;
   /** Writes the status projection and a timeline event (once per status). */
   recordStatus(reference: string, status: PreRegistrationStatus, details: Record<string, unknown>): Promise<void>;
   /** Records a director's decision (status approved / rejected, reasons, audit entry). */

@@ -58,6 +58,12 @@ const schema = z.object({
   UNLOCK_MAX_FAILURES_PER_REFERENCE: z.coerce.number().int().positive().default(5),
   /** Wrong birth certificate numbers (or unknown references) accepted per client address per hour, over all requests. */
   UNLOCK_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().positive().default(20),
+  /** Temporal worker settings (unset: the SDK's defaults): concurrent activities, workflow tasks, cached workflows, pollers. */
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().optional(),
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
+  WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };

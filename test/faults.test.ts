@@ -136,6 +136,8 @@ test('SMTP down then up: the email arrives once, the SMS is not sent twice', asy
     expect((await notificationRow(reference, 'received', 'email'))!.error).toMatch(/SMTP server unavailable/);
     smtp = await startSmtpSandbox({ port: smtpPort, databaseUrl: t.config.DATABASE_URL });
     await untilStatus(reference, 'underReview');
+    // "received" follows the status (checks and queue in one activity): wait for the retried email.
+    await eventually(async () => (await notificationRow(reference, 'received', 'email'))?.status === 'sent');
     const row = await notificationRow(reference, 'received', 'email');
     expect(row).toMatchObject({ status: 'sent' });
     expect(row!.attempts).toBeGreaterThanOrEqual(2);
@@ -163,6 +165,7 @@ test('Twilio 500 then 200: the SMS is sent once, segments and SID stored', async
   expect(r.ok).toBe(true);
   const { reference, email, phone } = await submit();
   await untilStatus(reference, 'underReview');
+  await eventually(async () => (await notificationRow(reference, 'received', 'sms'))?.status === 'sent');
   const row = await notificationRow(reference, 'received', 'sms');
   expect(row).toMatchObject({ status: 'sent', attempts: 2 });
   expect(row!.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);

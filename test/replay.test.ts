@@ -13,6 +13,8 @@ import { codecFromConfig } from '../temporal/codec';
 import { HISTORIES_DIR, loadHistories } from './replay/histories';
 
 const histories = loadHistories();
+/** Prefix of the fixtures recorded with the current workflow code (RECORD_PREFIX of the last recording). */
+const CURRENT = 'v2';
 const PATHS = ['approve', 'reject', 'correction', 'parent-edit', 'withdraw', 'export-retry', 'deadlines', 'retention'];
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -27,9 +29,18 @@ beforeAll(async () => {
   }
 });
 
-test('a saved history exists for every path of the lifecycle', () => {
-  const names = histories.map((h) => h.name.replace(/^v\d+-/, ''));
-  for (const p of PATHS) expect(names).toContain(p);
+test('a saved history exists for every path of the lifecycle, from the first code (v1) and the current one', () => {
+  for (const version of ['v1', CURRENT]) {
+    const names = histories.filter((h) => h.name.startsWith(`${version}-`)).map((h) => h.name.slice(version.length + 1));
+    expect(names.sort()).toEqual([...PATHS].sort());
+  }
+});
+
+test('histories of the current code take the patched path, older ones do not', () => {
+  const markers = (h: (typeof histories)[number]) => (h.history.events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
+  for (const h of histories.filter((x) => x.workflowType === 'preRegistration')) {
+    expect([h.name, markers(h) > 0]).toEqual([h.name, h.name.startsWith(`${CURRENT}-`)]);
+  }
 });
 
 test('fixtures hold no clear personal data: every payload but the search attributes (codes) is encrypted', () => {
@@ -45,7 +56,10 @@ test('fixtures hold no clear personal data: every payload but the search attribu
       const key = `${inSearchAttributes ? 'searchAttribute' : 'payload'}:${encoding}`;
       seen[key] = (seen[key] ?? 0) + 1;
     }
-    for (const [k, v] of Object.entries(o)) walk(v, inSearchAttributes || k === 'searchAttributes');
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'markerRecordedEventAttributes') continue; // patch markers: the patch id, written by the SDK's core
+      walk(v, inSearchAttributes || k === 'searchAttributes');
+    }
   };
   for (const f of fs.readdirSync(HISTORIES_DIR).filter((n) => n.endsWith('.json'))) {
     walk(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8')), false);

@@ -20,6 +20,21 @@ export interface TasjilWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
+/**
+ * Worker settings from the configuration (`WORKER_*`; unset keeps the SDK's default): concurrent
+ * activities and workflow tasks, the sticky cache of workflows, the pollers per task queue.
+ */
+export function workerTuning(config: Config): Partial<WorkerOptions> {
+  const set = Object.entries({
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskPolls: config.WORKER_ACTIVITY_POLLERS,
+    maxConcurrentWorkflowTaskPolls: config.WORKER_WORKFLOW_POLLERS,
+  }).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(set);
+}
+
 /** Creates (does not run) a worker connected to `config.TEMPORAL_ADDRESS`. */
 export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const { config, orm } = opts;
@@ -33,6 +48,7 @@ export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker:
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: activityFns,
     dataConverter: { payloadCodecs: [codecFromConfig(config)] },
+    ...workerTuning(config),
   });
   return {
     worker,

@@ -14,12 +14,15 @@
  * correction's message and edited data live in PostgreSQL). Running requests replay the saved
  * histories in test/fixtures/histories: a change of the commands below needs `patched()` (README).
  */
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import { activitiesFor, MASSAR_REJECTED, type WorkflowActivities } from './proxies';
 import type { PreRegistrationInput, PreRegistrationState } from './messages';
 import { PreRegistrationRequest } from './request';
 
 export * from './messages';
+
+/** Patch: the checks and the status `underReview` in one activity, before "received" (3 → 2 activities to the queue, 1 to underReview). */
+export const CHECKS_AND_QUEUE_IN_ONE_ACTIVITY = 'checks-and-queue-in-one-activity';
 
 export async function preRegistration(input: PreRegistrationInput): Promise<PreRegistrationState> {
   const acts = activitiesFor(input.timeouts);
@@ -28,10 +31,16 @@ export async function preRegistration(input: PreRegistrationInput): Promise<PreR
   request.register(); // before the first await: no Update or query is ever lost
   const { state, reference } = request;
 
-  // 1. Automatic checks, acknowledgement, then the director's queue (again after each correction).
-  state.checks = await db.runAutomaticChecks(reference);
-  await notify.notifyParent(reference, 'received', 0);
-  if (!request.withdrawn) await request.setStatus('underReview', { checks: state.checks });
+  // 1. Automatic checks and the director's queue, the parent told "received"; again after each correction.
+  if (patched(CHECKS_AND_QUEUE_IN_ONE_ACTIVITY)) {
+    state.checks = (await db.runChecksAndQueue(reference)).checks;
+    if (!request.withdrawn) request.show('underReview');
+    await notify.notifyParent(reference, 'received', 0);
+  } else { // requests started before 2026-12: checks, "received", then the status
+    state.checks = await db.runAutomaticChecks(reference);
+    await notify.notifyParent(reference, 'received', 0);
+    if (!request.withdrawn) await request.setStatus('underReview', { checks: state.checks });
+  }
   for (;;) {
     await awaitDirector(request, acts, input.deadlines);
     if (request.withdrawn || state.status !== 'correctionRequested') break;

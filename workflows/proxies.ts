@@ -9,7 +9,7 @@ import type { Activities } from '../activities/types';
 import type { PreRegistrationInput } from './messages';
 
 export type DatabaseActivities = Pick<Activities,
-  'runAutomaticChecks' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'>;
+  'runAutomaticChecks' | 'runChecksAndQueue' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'>;
 export type MassarActivities = Pick<Activities, 'exportToMassar'>;
 export type NotificationActivities = Pick<Activities, 'notifyParent' | 'remindDirector' | 'escalateToSupervisor'>;
 
