@@ -190,7 +190,9 @@ test('Massar down for a while then up: one student, the same code every time', a
   }).exportToMassar(reference);
   expect(again.massarCode).toBe(pr.massarCode);
   expect(await studentsOf(reference)).toHaveLength(1);
+  // Email and SMS go out in parallel: wait for both.
   await eventually(async () => (await notificationRow(reference, 'registered', 'sms'))?.status === 'sent');
+  await eventually(async () => (await notificationRow(reference, 'registered', 'email'))?.status === 'sent');
   expect((await outbox(email)).filter((m) => m.body.includes(pr.massarCode!))).toHaveLength(1);
   expect((await outbox(phone))).toHaveLength(2);
 });

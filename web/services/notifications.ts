@@ -20,7 +20,11 @@ export interface NotificationView {
 
 /** The notifications of a pre-registration (by its id), oldest first. */
 export async function notificationsFor(em: EntityManager, preRegistrationId: string): Promise<NotificationView[]> {
-  const rows = await em.find(Notification, { preRegistration: preRegistrationId }, { orderBy: { id: 'asc' } });
+  const found = await em.find(Notification, { preRegistration: preRegistrationId }, { orderBy: { id: 'asc' } });
+  // Messages in the order they were first sent, email before SMS within one (the channels go out in parallel).
+  const first = new Map<string, number>();
+  found.forEach((n, i) => { if (!first.has(`${n.event}:${n.occurrence}`)) first.set(`${n.event}:${n.occurrence}`, i); });
+  const rows = [...found].sort((a, b) => first.get(`${a.event}:${a.occurrence}`)! - first.get(`${b.event}:${b.occurrence}`)! || a.channel.localeCompare(b.channel));
   return rows.map((n) => ({
     event: n.event,
     occurrence: n.occurrence,
