@@ -418,10 +418,11 @@ async function pipelineOf(pool: Pool, references: string[], loadEndedAt: number)
   while (done.size < references.length && Date.now() < deadline) {
     const missing = references.filter((r) => !done.has(r));
     for (let i = 0; i < missing.length; i += 2000) {
+      // PostgreSQL may refuse a connection for a moment under load (max_connections): try again next poll.
       const rows = (await pool.query<{ reference: string; s: string; u: string | null }>(
         `select p.reference, extract(epoch from p.submitted_at) * 1000 as s, extract(epoch from e.at) * 1000 as u
            from pre_registration p left join pre_registration_event e on e.pre_registration_id = p.id and e.event_key = 'status:underReview'
-          where p.reference = any($1)`, [missing.slice(i, i + 2000)])).rows;
+          where p.reference = any($1)`, [missing.slice(i, i + 2000)]).catch(() => ({ rows: [] }))).rows;
       for (const r of rows) {
         firstSubmitted = Math.min(firstSubmitted, Number(r.s));
         if (r.u !== null) done.set(r.reference, { submitted: Number(r.s), underReview: Number(r.u) });
