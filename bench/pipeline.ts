@@ -214,7 +214,7 @@ async function cloneRequests(db: Client, reference: string, count: number): Prom
   const override: Record<string, string> = {
     id: 'gen_random_uuid()', reference: `'B' || lpad(g::text, 7, '0')`, submission_token: 'gen_random_uuid()::text',
     workflow_id: `'preRegistration-B' || lpad(g::text, 7, '0')`, birth_certificate_number: `'BN-' || g`,
-    duplicate_keys: `array['bench:' || g]`, submitted_at: 'now()', updated_at: 'now()',
+    duplicate_keys: `array['bench:' || g]`, child_key: `'bench:' || g`, submitted_at: 'now()', updated_at: 'now()',
   };
   const t0 = Date.now();
   await db.query(`insert into pre_registration (${cols.map((c) => `"${c}"`).join(', ')})
