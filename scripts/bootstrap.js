@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm start` and `npm test` on a fresh clone: installs the locked dependencies first when
- * node_modules is missing or older than package-lock.json (`npm ci`), then runs
- * `tsx scripts/start.ts` or `jest --runInBand`, passing any extra arguments through.
+ * node_modules is missing or older than package-lock.json (`npm ci`); for `npm test`, also the
+ * browser the browser suites drive (Debian `chromium`) and an Arabic-capable font
+ * (`fonts-noto-core`), with apt-get when running as root, else one line saying what to install
+ * (the browser suites then fail with that line); then runs `tsx scripts/start.ts` or
+ * `jest --runInBand`, passing any extra arguments through. (The Temporal CLI is found or built by
+ * the test set-up itself, test/global-setup.ts.)
  * Plain JavaScript on purpose: it must run before anything is installed.
  */
 'use strict';
@@ -40,6 +44,49 @@ if (stale) {
   }
   console.log(`[tasjil] dependencies installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
+
+/**
+ * Browser tests: Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and, on Debian, the Noto fonts
+ * that draw Arabic. As root: installed with apt-get (as `.ci/run` did). Otherwise: one line saying
+ * what to install, passed to the tests as TASJIL_BROWSER_MISSING so that the browser suites fail
+ * with it (test/support/browser.ts) instead of being skipped.
+ */
+function ensureBrowser() {
+  const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const hasDpkg = spawnSync('dpkg-query', ['--version'], { stdio: 'ignore' }).status === 0;
+  const debianInstalled = (pkg) => {
+    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.includes('install ok installed');
+  };
+  const missing = [];
+  if (!fs.existsSync(chromiumPath)) missing.push('chromium');
+  if (hasDpkg && !debianInstalled('fonts-noto-core')) missing.push('fonts-noto-core');
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (isRoot && hasApt && (missing.includes('fonts-noto-core') || !process.env.CHROMIUM_PATH)) {
+    console.log(`[tasjil] installing ${missing.join(' ')} for the browser tests (apt-get)…`);
+    const t0 = Date.now();
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { env, encoding: 'utf8' });
+    const install = update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, encoding: 'utf8' })
+      : update;
+    if (install.status === 0 && fs.existsSync(chromiumPath)) {
+      console.log(`[tasjil] installed ${missing.join(' ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return;
+    }
+    console.error(`${install.stdout || ''}${install.stderr || ''}`.trim().split('\n').slice(-20).join('\n'));
+    console.error(`[tasjil] apt-get could not install ${missing.join(' ')}.`);
+  }
+  const line = hasDpkg
+    ? `browser tests need ${missing.join(' and ')}: run \`sudo apt-get install --no-install-recommends ${missing.join(' ')}\`${missing.includes('chromium') ? ' (or set CHROMIUM_PATH to a Chromium binary)' : ''}`
+    : `browser tests need Chromium at ${chromiumPath}: install Chromium and set CHROMIUM_PATH to its binary`;
+  console.log(`[tasjil] ${line}; the browser suites fail until then.`);
+  process.env.TASJIL_BROWSER_MISSING = line;
+}
+
+if (command === 'test' && process.env.TASJIL_UNIT_ONLY !== '1') ensureBrowser();
 
 const [bin, binArgs] = targets[command];
 const child = spawn(path.join(root, 'node_modules', '.bin', bin), binArgs, { cwd: root, stdio: 'inherit' });
