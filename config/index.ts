@@ -64,6 +64,21 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
   WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
+  /**
+   * Bearer token of `GET /metrics` (web and worker): `Authorization: Bearer <token>`. Unset: open in
+   * development and tests, answered 404 in production (metrics are never public).
+   */
+  METRICS_TOKEN: z.string().min(24, 'at least 24 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional(),
+  /** How long `/ready` waits for PostgreSQL and for Temporal, each. */
+  READY_TIMEOUT_MS: z.coerce.number().int().positive().max(30000).default(1000),
+  /** SIGTERM: how long the web process lets requests in flight finish before closing. */
+  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().positive().max(600000).default(10000),
+  /** Port of the worker's health server (`/health`, `/ready`, `/metrics`); 0 = any free port. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** SIGTERM: how long the worker lets running activities finish (Temporal `shutdownGraceTime`). */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().max(600000).default(30000),
+  /** host:port of the Temporal SDK's own Prometheus exporter in the worker; empty = off. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^$|^[^\s:]+:\d{1,5}$/, 'host:port or empty').default('127.0.0.1:9464'),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };

@@ -12,6 +12,7 @@ import {
   type DecisionResult, type PreRegistrationInput, type PreRegistrationState,
 } from '../workflows/preRegistration';
 import { codecFromConfig, decodeHistoryPayloads } from './codec';
+import { requestIdClientInterceptor } from './interceptors';
 import { ACADEMY_CODE, DIRECTORATE_CODE, LEVEL, SCHOOL_CODE, SCHOOL_YEAR, STATUS } from './searchAttributes';
 
 export interface TasjilTemporal {
@@ -47,7 +48,11 @@ export interface TasjilTemporal {
 export async function connectTemporal(config: Config): Promise<TasjilTemporal> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const codec = codecFromConfig(config);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [codec] } });
+  const client = new Client({
+    connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [codec] },
+    // The HTTP request id into the workflow's headers; decisions and parent edits counted.
+    interceptors: { workflow: [requestIdClientInterceptor] },
+  });
   const handle = (reference: string) => client.workflow.getHandle<typeof preRegistration>(workflowIdFor(reference));
   return {
     client,

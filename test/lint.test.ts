@@ -25,13 +25,13 @@ describe('lint', () => {
     // Sanity: the TypeScript sources were all linted (not ignored by a wrong glob).
     const linted = results.map((r) => r.filePath);
     expect(linted).toEqual(expect.arrayContaining(['workflows/preRegistration.ts', 'activities/database.ts', 'web/app.ts', 'test/lint.test.ts']));
-  }, 240_000);
+  }, 600_000);
 
   test('a floating promise in workflow code is an error (type-aware rule)', async () => {
     const code = "import { sleep } from '@temporalio/workflow';\nexport async function w(): Promise<void> {\n  sleep(1);\n}\n";
     const [r] = await lint({ lint: 'text', code, filePath: 'workflows/retention.ts' });
     expect(r.messages.map((m) => [m.line, m.ruleId])).toEqual([[3, '@typescript-eslint/no-floating-promises']]);
-  }, 120_000);
+  }, 300_000);
 
   test('workflow files import only @temporalio/workflow, domain/, sibling workflows, search attribute keys and types', async () => {
     const lines = [

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Language } from '../domain/types';
@@ -32,6 +33,9 @@ import { accountRouter } from './routes/account';
 import { spaceRouter } from './routes/space';
 import { IntakeStarter } from './services/intakeStarter';
 import { UnlockService } from './services/unlock';
+import { acceptRequestId, runWithRequestId } from '../observability/requestContext';
+import { errorForLog, maskedPath } from '../observability/logging';
+import { httpRequestDuration, metricsAuthorized, registerBacklogGauges, registry } from '../observability/metrics';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -83,11 +87,20 @@ export function languageOf(req: Request): Language {
 }
 
 /** Builds the app (does not listen). Returns the app and a `close` for its session pool. */
-export function createApp(webDeps: WebDeps): { app: express.Express; close(): Promise<void> } {
+export function createApp(webDeps: WebDeps): { app: express.Express; close(): Promise<void>; beginShutdown(): void } {
   const { config, log } = webDeps;
   const ownStarter = webDeps.starter ? null : new IntakeStarter(webDeps.orm, webDeps.temporal, log, { maxPerSecond: config.INTAKE_START_RATE }).start();
   const deps: WebDeps = { ...webDeps, starter: webDeps.starter ?? ownStarter! };
   const app = express();
+  /** Set by `beginShutdown()` (SIGTERM): /ready answers 503, responses close their connection. */
+  const state = { draining: false };
+  const unregisterBacklog = registerBacklogGauges({
+    // Each scrape query is cut at 1 s so a slow database never stalls Prometheus.
+    execute: (sql) => deps.orm.em.fork().getConnection().transactional(async (trx) => {
+      await deps.orm.em.getConnection().execute('set local statement_timeout = 1000', [], 'run', trx);
+      return deps.orm.em.getConnection().execute(sql, [], 'all', trx);
+    }),
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.engine('hbs', engine({
@@ -112,20 +125,56 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     });
     next();
   });
-  // One line per request: method, path with references and ids masked and without the query (which may
-  // hold a searched name), status, duration in ms.
+  // One line per request (pino-http): its id (an incoming X-Request-Id when short and safe, else a
+  // new one, echoed in the response), method, path without the query (which may hold a searched
+  // name) and with references and ids masked, route pattern, status, duration. No header, no body.
+  app.use(pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const id = acceptRequestId(req.headers['x-request-id']);
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; raw?: { originalUrl?: string } }) => ({ id: req.id, method: req.method, path: maskedPath(req.raw?.originalUrl ?? req.url) }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      err: (e: { raw?: unknown }) => errorForLog(e?.raw ?? e),
+    },
+    customProps: (req, res) => (res.headersSent ? { route: routeOf(req as Request, res.statusCode) } : {}),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    autoLogging: { ignore: (req) => PROBE_PATHS.has(req.url ?? '') },
+    quietReqLogger: true,
+  }));
+  // The request id follows the request's async calls (Temporal headers: temporal/interceptors.ts).
+  app.use((req, _res, next) => runWithRequestId(String(req.id), () => next()));
+  // Latency histogram by route pattern (never the raw path: references, ids) and status.
   app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
+    const end = httpRequestDuration.startTimer();
     res.on('finish', () => {
-      const route = req.originalUrl.split('?')[0]
-        .replace(/P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5}/gi, ':reference')
-        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id');
-      log.info({ method: req.method, route, status: res.statusCode, ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000 }, 'request');
+      end({ method: req.method, route: routeOf(req, res.statusCode), status: String(res.statusCode) });
     });
     next();
   });
+  // Shutting down: every response closes its connection, so keep-alive clients reconnect elsewhere.
+  app.use((_req, res, next) => {
+    if (state.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: config.NODE_ENV === 'production' ? '7d' : 0 }));
+  // Liveness: the process answers.
   app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+  // Readiness: PostgreSQL and Temporal each answer within READY_TIMEOUT_MS, and not shutting down.
+  app.get('/ready', async (_req, res) => {
+    const r = await readiness(deps, state);
+    res.set('Cache-Control', 'no-store').status(r.ready ? 200 : 503).json(r.body);
+  });
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAuthorized(req.get('authorization'), config.METRICS_TOKEN, config.NODE_ENV === 'production')) {
+      res.status(config.METRICS_TOKEN ? 401 : 404).json({ error: 'notFound' });
+      return;
+    }
+    res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(await registry.metrics());
+  });
   app.get('/favicon.ico', (_req, res) => { res.redirect(301, '/static/favicon.svg'); });
 
   app.use(cookieParser());
@@ -218,7 +267,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const status = (err as { code?: string }).code === 'EBADCSRFTOKEN' ? 403
       : typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500 ? (err as { status: number }).status : 500;
-    if (status >= 500) log.error({ err: { message: (err as Error).message, name: (err as Error).name }, path: req.path }, 'request failed');
+    if (status >= 500) req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed');
     if (res.headersSent) return;
     res.status(status);
     const t = translator(res.locals.lang ?? 'ar');
@@ -227,7 +276,63 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     res.render('error', { title: t(`${key}.title`), message: t(`${key}.body`) });
   };
   app.use(onError);
-  return { app, close: async () => { accounts.close(); await ownStarter?.close(); await pool.end(); } };
+  return {
+    app,
+    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); },
+    beginShutdown: () => { state.draining = true; },
+  };
+}
+
+/** Paths of probes and scrapes, not logged line by line. */
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * The route pattern a request matched (`/api/v1/pre-registrations/:reference`), for metrics labels
+ * and log lines. The mount prefix is read from the URL (by the number of segments of the route's
+ * pattern), since `req.baseUrl` is reset by the time an error reaches the error handler; it is
+ * masked like any logged path (routers are mounted on fixed prefixes).
+ */
+function routeOf(req: Request, status: number): string {
+  const pattern: unknown = req.route?.path;
+  if (typeof pattern === 'string') {
+    const own = pattern.split('/').filter(Boolean);
+    const segments = maskedPath(req.originalUrl).split('/').filter(Boolean);
+    const base = segments.slice(0, Math.max(0, segments.length - own.length));
+    return `/${[...base, ...own].join('/')}`;
+  }
+  if (req.originalUrl.startsWith('/static/')) return '/static';
+  return status === 404 ? 'unmatched' : 'unrouted';
+}
+
+/** Resolves `p`, or rejects after `ms` with a timeout error. */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); }),
+  ]);
+}
+
+/** PostgreSQL (`select 1`) and Temporal (GetSystemInfo) checked in parallel, each within READY_TIMEOUT_MS. */
+async function readiness(deps: WebDeps, state: { draining: boolean }): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+  const ms = deps.config.READY_TIMEOUT_MS;
+  const check = async (fn: () => Promise<unknown>): Promise<string> => {
+    try {
+      await within(ms, fn());
+      return 'ok';
+    } catch (err) {
+      return /no answer within/.test((err as Error).message) ? 'timeout' : 'unavailable';
+    }
+  };
+  const [postgres, temporal] = await Promise.all([
+    check(() => deps.orm.em.fork().getConnection().execute('select 1')),
+    check(() => deps.temporal.client.connection.withDeadline(Date.now() + ms, () => deps.temporal.client.workflowService.getSystemInfo({}))),
+  ]);
+  const failed = [...(postgres === 'ok' ? [] : ['postgres']), ...(temporal === 'ok' ? [] : ['temporal']), ...(state.draining ? ['shuttingDown'] : [])];
+  return {
+    ready: failed.length === 0,
+    body: { status: failed.length === 0 ? 'ready' : 'unavailable', checks: { postgres, temporal }, ...(failed.length ? { failed } : {}), ...(state.draining ? { shuttingDown: true } : {}) },
+  };
 }
 
 export type Csrf = {

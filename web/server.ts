@@ -14,6 +14,7 @@ import { createOrm } from '../entities/orm';
 import { connectTemporal } from '../temporal/client';
 import { createApp } from './app';
 import { ensureRetentionSchedule } from '../temporal/schedules';
+import { errorForLog } from '../observability/logging';
 
 async function serve(first: boolean): Promise<void> {
   const config = loadConfig();
@@ -22,18 +23,49 @@ async function serve(first: boolean): Promise<void> {
   const temporal = await connectTemporal(config);
   // Law 09-08: rejected and withdrawn requests are anonymised daily by a Temporal Schedule.
   if (first) await ensureRetentionSchedule(temporal.client, config.TEMPORAL_TASK_QUEUE);
-  const { app, close } = createApp({ config, orm, temporal, log });
+  const { app, close, beginShutdown } = createApp({ config, orm, temporal, log });
   const server = app.listen(config.PORT, () => log.info({ port: config.PORT, pid: process.pid }, 'web listening'));
-  const stop = () => {
-    server.close(async () => {
-      await close();
-      await temporal.close();
-      await orm.close();
-      process.exit(0);
+
+  /**
+   * SIGTERM / SIGINT: /ready answers 503 at once; the server stops accepting connections (idle
+   * keep-alive ones are closed, responses in flight say `Connection: close`); requests in flight
+   * get until SHUTDOWN_DEADLINE_MS to finish, then their connections are cut; then the session
+   * pool and intake starter, the Temporal connection and the ORM are closed and the process exits
+   * 0 (1 if a close failed).
+   */
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    log.info({ signal, deadlineMs: config.SHUTDOWN_DEADLINE_MS }, 'web stopping: not ready, finishing requests in flight');
+    beginShutdown();
+    const deadline = setTimeout(() => {
+      log.warn({ afterMs: Date.now() - started }, 'web stopping: deadline reached, closing the remaining connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server.close(() => {
+      clearTimeout(deadline);
+      void (async () => {
+        let code = 0;
+        for (const [name, fn] of [['app', close], ['temporal', () => temporal.close()], ['orm', () => orm.close()]] as const) {
+          try {
+            await fn();
+          } catch (err) {
+            code = 1;
+            log.error({ err: errorForLog(err), what: name }, 'web stopping: close failed');
+          }
+        }
+        log.info({ ms: Date.now() - started }, 'web stopped');
+        log.flush?.();
+        process.exit(code);
+      })();
     });
+    server.closeIdleConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** The primary: forks `n` web processes, replaces one that dies, stops them all on SIGINT/SIGTERM. */
@@ -67,7 +99,7 @@ if (require.main === module) {
     supervise(processes);
   } else {
     serve(cluster.isPrimary || process.env.TASJIL_WEB_FIRST === '1').catch((err) => {
-      console.error('web failed:', err instanceof Error ? err.message : err);
+      pino({ base: { service: 'web' } }).fatal({ err: errorForLog(err) }, 'web failed');
       process.exit(1);
     });
   }

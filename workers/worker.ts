@@ -2,15 +2,21 @@
  * The Temporal worker: runs `preRegistration` workflows and their activities on the task queue.
  * `npm run worker` starts it alone; `npm start` starts it with everything else.
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createOrm } from '../entities/orm';
 import { codecFromConfig } from '../temporal/codec';
+import { startHealthServer } from '../observability/healthServer';
+import { errorForLog } from '../observability/logging';
+import { activityInterceptors } from './activityInterceptors';
+
+/** Workflow interceptor modules, to bundle with the workflows (`bundleWorkflowCode({ workflowInterceptorModules })`). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
 
 /** Options to build a worker; `workflowBundle` (pre-bundled code) skips bundling, for tests. */
 export interface TasjilWorkerOptions {
@@ -18,6 +24,8 @@ export interface TasjilWorkerOptions {
   orm: MikroORM;
   adapters?: Omit<ActivityDeps, 'orm' | 'config'>;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How long running activities may finish after `shutdown()` (default: the SDK's, none). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 /**
@@ -49,6 +57,9 @@ export async function createWorker(opts: TasjilWorkerOptions): Promise<{ worker:
     activities: activityFns,
     dataConverter: { payloadCodecs: [codecFromConfig(config)] },
     ...workerTuning(config),
+    // A pre-built bundle has its workflow interceptors bundled in (bundleWorkflowCode's workflowInterceptorModules).
+    interceptors: { activity: [activityInterceptors], ...(opts.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
+    ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
   });
   return {
     worker,
@@ -69,27 +80,64 @@ export function productionWorkflowBundle(nodeEnv: string, dir: string = __dirnam
   return fs.existsSync(file) ? file : null;
 }
 
+/** Temporal SDK log level for a pino level. */
+function sdkLevel(level: string): LogLevel {
+  return level === 'trace' ? 'TRACE' : level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : level === 'warn' ? 'WARN' : 'ERROR';
+}
+
+/**
+ * Temporal's logger (SDK lines, `workflow.log`, activities' `Context.current().log`, each with the
+ * workflow id, type and the request id of workers/activityInterceptors.ts) written by pino.
+ */
+function temporalLogger(log: Logger, level: string): DefaultLogger {
+  return new DefaultLogger(sdkLevel(level), (entry) => {
+    const meta: Record<string, unknown> = { ...(entry.meta ?? {}) };
+    delete meta.taskToken; // opaque and long; the workflow id and activity id say the same
+    if (meta.error instanceof Error) meta.error = errorForLog(meta.error);
+    if (meta.failure instanceof Error) meta.failure = errorForLog(meta.failure);
+    const method = entry.level === 'TRACE' ? 'trace' : entry.level === 'DEBUG' ? 'debug' : entry.level === 'INFO' ? 'info' : entry.level === 'WARN' ? 'warn' : 'error';
+    log[method](meta, entry.message);
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
-  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log.warn({ sdk: entry.level }, entry.message)) });
+  Runtime.install({
+    logger: temporalLogger(log, config.LOG_LEVEL),
+    // The SDK's own metrics (task latencies, slots, polls…) on their own port, for Prometheus.
+    ...(config.TEMPORAL_METRICS_ADDRESS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_ADDRESS } } } } : {}),
+  });
   const orm = await createOrm(config.DATABASE_URL);
   const bundle = productionWorkflowBundle(config.NODE_ENV);
-  const { worker, close } = await createWorker({ config, orm, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
+  const { worker, close } = await createWorker({
+    config, orm, shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
   log.info({ workflowBundle: bundle ?? 'bundled at start' }, 'workflow code');
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  const stop = () => worker.shutdown();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const health = await startHealthServer({
+    port: config.WORKER_HEALTH_PORT,
+    ready: () => ({ ok: worker.getState() === 'RUNNING', state: worker.getState() }),
+    metricsToken: config.METRICS_TOKEN,
+    production: config.NODE_ENV === 'production',
+  });
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, healthPort: health.port, temporalMetrics: config.TEMPORAL_METRICS_ADDRESS || null }, 'worker running');
+  // SIGTERM: stop polling, let running activities finish (WORKER_SHUTDOWN_GRACE_MS), then exit.
+  const stop = (signal: string) => {
+    log.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS }, 'worker stopping: draining activities');
+    worker.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
   await worker.run();
   await close();
   await orm.close();
+  await health.close();
   log.info('worker stopped');
 }
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error('worker failed:', err instanceof Error ? err.message : err);
+    pino({ base: { service: 'worker' } }).fatal({ err: errorForLog(err) }, 'worker failed');
     process.exit(1);
   });
 }

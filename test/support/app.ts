@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { createOrm } from '../../entities/orm';
 import { seedAll } from '../../migrations/seed';
 import { connectTemporal, type TasjilTemporal } from '../../temporal/client';
-import { createWorker } from '../../workers/worker';
+import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/worker';
 import { createApp } from '../../web/app';
 import { gregorianToHijri } from '../../domain/hijri';
 import type { Config } from '../../config';
@@ -40,7 +40,7 @@ export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; 
   const temporal = await connectTemporal(config);
   let stopWorker = async () => undefined as void;
   if (opts.withWorker !== false) {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentLogger });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silentLogger });
     const { worker, close } = await createWorker({ config, orm, workflowBundle });
     const running = worker.run();
     stopWorker = async () => {

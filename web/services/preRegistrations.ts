@@ -19,6 +19,8 @@ import {
   ALREADY_OPENED, CANNOT_WITHDRAW, DEROGATION_NOTE_REQUIRED, INVALID_DECISION, NOT_AWAITING_CORRECTION, NOT_AWAITING_DECISION, NOT_AWAITING_EXPORT_RETRY,
 } from '../../workflows/preRegistration';
 import { assignSubmission, childKeyOf, searchTextOf } from '../../persistence/preRegistrationRows';
+import { submissionsAccepted, submissionsRefused } from '../../observability/metrics';
+import { noteRequestIdFor } from '../../observability/requestContext';
 
 export { childKeyOf };
 import { normalizePhoto, storePhoto } from './photos';
@@ -91,6 +93,20 @@ function rawField(raw: unknown, key: string): unknown {
  * @throws only on infrastructure failure (database or Temporal down); bad input returns `ok: false`.
  */
 export async function submitPreRegistration(
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void } },
+  raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
+  opts: SubmitOptions = {},
+): Promise<SubmitResult> {
+  const result = await submitUncounted(deps, raw, photo, submissionToken, opts);
+  // Metrics: a new request accepted; a refusal counted once per distinct reason code.
+  if (result.ok && result.created) submissionsAccepted.inc();
+  // The intake starter starts the workflow outside this request: it finds the request id here.
+  if (result.ok && deps.starter) noteRequestIdFor(workflowIdFor(result.reference));
+  if (!result.ok) for (const code of new Set(result.errors.map((e) => e.code))) submissionsRefused.inc({ reason: code });
+  return result;
+}
+
+async function submitUncounted(
   deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void } },
   raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
   opts: SubmitOptions = {},
