@@ -174,7 +174,7 @@ describe('metrics', () => {
     expect(res.status).toBe(201);
     const { reference } = (await res.json()) as { reference: string };
     const refused = await fetch(`${t.baseUrl}/api/v1/pre-registrations`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...body, schoolCode: 'NOPE0000', photo: undefined }),
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...(await submissionBody()), schoolCode: 'NOPE0000', photo: undefined }),
     });
     expect(refused.status).toBe(400);
     const status = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}`);
