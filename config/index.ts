@@ -4,6 +4,8 @@ import path from 'node:path';
 /** Development-only payload key (public: it protects nothing outside a developer's machine). */
 const DEV_CODEC_KEY_ID = 'dev-2026';
 const DEV_CODEC_KEY = Buffer.from('tasjil-development-codec-key-32b').toString('base64');
+/** Development-only key for the staff second-factor secrets at rest (public: refused in production). */
+const DEV_STAFF_TOTP_KEY = Buffer.from('tasjil-development-totp-key-32by').toString('base64');
 
 /**
  * The only reader of `process.env`. Validated once with zod and passed down.
@@ -79,9 +81,18 @@ const schema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().max(600000).default(30000),
   /** host:port of the Temporal SDK's own Prometheus exporter in the worker; empty = off. */
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^$|^[^\s:]+:\d{1,5}$/, 'host:port or empty').default('127.0.0.1:9464'),
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (Express `trust proxy`): comma-separated CIDRs or
+   * the names `loopback`, `linklocal`, `uniquelocal`. Empty (default): none, the peer address is the client.
+   */
+  TRUST_PROXY: z.string().default(''),
+  /** Failed sign-ins one client address may make across usernames in 15 minutes (against password spraying). */
+  SIGN_IN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
+  /** AES-256-GCM key (base64, 32 bytes) encrypting staff second-factor (TOTP) secrets at rest; the default is a development key, refused in production. */
+  STAFF_TOTP_KEY: z.string().default(DEV_STAFF_TOTP_KEY),
 });
 
-export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string };
+export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string; trustProxy: string[] };
 
 /**
  * Reads and validates the environment.
@@ -101,8 +112,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.NODE_ENV === 'production' && c.TEMPORAL_CODEC_KEYS.includes(DEV_CODEC_KEY)) {
     throw new Error('Invalid configuration:\n  TEMPORAL_CODEC_KEYS: the development key may not be used in production');
   }
+  if (Buffer.from(c.STAFF_TOTP_KEY, 'base64').length !== 32) {
+    throw new Error('Invalid configuration:\n  STAFF_TOTP_KEY: must be 32 bytes, base64-encoded');
+  }
+  if (c.NODE_ENV === 'production' && c.STAFF_TOTP_KEY === DEV_STAFF_TOTP_KEY) {
+    throw new Error('Invalid configuration:\n  STAFF_TOTP_KEY: must be set in production');
+  }
+  const trust = c.TRUST_PROXY.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const x of trust) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(x)) {
+      throw new Error(`Invalid configuration:\n  TRUST_PROXY: "${x}" is neither an address, a CIDR nor loopback/linklocal/uniquelocal`);
+    }
+  }
   return {
     ...c,
+    trustProxy: trust,
     devOutbox: c.DEV_OUTBOX ?? c.NODE_ENV !== 'production',
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT}`,
   };

@@ -6,7 +6,7 @@ export * from './parent';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
-import { AuditLogSchema, StaffUserSchema } from './staff';
+import { AuditLogSchema, StaffApiTokenSchema, StaffRecoveryCodeSchema, StaffUserSchema } from './staff';
 import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
 
 /** Every entity schema, for MikroORM's `entities` option. */
@@ -14,6 +14,6 @@ export const ALL_ENTITIES = [
   AcademySchema, ProvincialDirectorateSchema, CommuneSchema, ResidenceZoneSchema,
   SchoolSchema, SchoolYearSchema, SchoolCapacitySchema, AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema,
   PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema, PreRegistrationRevisionSchema,
-  StaffUserSchema, AuditLogSchema,
+  StaffUserSchema, AuditLogSchema, StaffRecoveryCodeSchema, StaffApiTokenSchema,
   ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,
 ];

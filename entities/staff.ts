@@ -21,6 +21,12 @@ export class StaffUser {
   active!: boolean;
   createdAt!: Date;
   lastSignInAt?: Date | null;
+  /** TOTP secret (RFC 6238), AES-256-GCM encrypted with `STAFF_TOTP_KEY`; null before enrolment. */
+  totpSecret?: string | null;
+  /** When the user confirmed the second factor with a code; null = not enrolled (enrolment forced at sign-in). */
+  totpEnrolledAt?: Date | null;
+  /** The last TOTP time step accepted: a code of this step or an earlier one is refused (replay). */
+  totpLastStep?: number | null;
 }
 export const StaffUserSchema = new EntitySchema<StaffUser>({
   class: StaffUser,
@@ -38,6 +44,56 @@ export const StaffUserSchema = new EntitySchema<StaffUser>({
     active: { type: 'boolean', default: true },
     createdAt: { type: 'datetime' },
     lastSignInAt: { type: 'datetime', nullable: true },
+    totpSecret: { type: 'text', nullable: true, lazy: true },
+    totpEnrolledAt: { type: 'datetime', nullable: true },
+    totpLastStep: { type: 'integer', nullable: true },
+  },
+});
+
+/** A single-use recovery code of the staff second factor (HMAC-SHA256 only). */
+export class StaffRecoveryCode {
+  id!: string;
+  user!: StaffUser;
+  codeHash!: string;
+  createdAt!: Date;
+  usedAt?: Date | null;
+}
+export const StaffRecoveryCodeSchema = new EntitySchema<StaffRecoveryCode>({
+  class: StaffRecoveryCode,
+  tableName: 'staff_recovery_code',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    user: { kind: 'm:1', entity: () => StaffUser, deleteRule: 'cascade' },
+    codeHash: { type: 'string', length: 64, unique: true },
+    createdAt: { type: 'datetime' },
+    usedAt: { type: 'datetime', nullable: true },
+  },
+});
+
+/** A staff API token (`Authorization: Bearer …`): SHA-256 of the token only, with the user's rights. */
+export class StaffApiToken {
+  id!: string;
+  user!: StaffUser;
+  name!: string;
+  tokenHash!: string;
+  /** The token's first characters, to recognise it in the list. */
+  prefix!: string;
+  createdAt!: Date;
+  lastUsedAt?: Date | null;
+  revokedAt?: Date | null;
+}
+export const StaffApiTokenSchema = new EntitySchema<StaffApiToken>({
+  class: StaffApiToken,
+  tableName: 'staff_api_token',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    user: { kind: 'm:1', entity: () => StaffUser, deleteRule: 'cascade' },
+    name: { type: 'string', length: 80 },
+    tokenHash: { type: 'string', length: 64, unique: true },
+    prefix: { type: 'string', length: 16 },
+    createdAt: { type: 'datetime' },
+    lastUsedAt: { type: 'datetime', nullable: true },
+    revokedAt: { type: 'datetime', nullable: true },
   },
 });
 

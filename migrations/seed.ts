@@ -6,19 +6,23 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createOrm } from '../entities/orm';
-import { seedDemoAccounts, type DemoAccount, type DemoAccountsSeedResult } from './seeders/demoAccounts';
+import { loadConfig } from '../config';
+import { totpKey } from '../entities/staffSecret';
+import { DEMO_TOTP_SECRET as DEMO_TOTP_SECRET_FOR_CLI, seedDemoAccounts, type DemoAccount, type DemoAccountsSeedResult } from './seeders/demoAccounts';
 import { seedDemoParent } from './seeders/demoParent';
 import { loadDemoSchoolMap, seedDemoSchoolMap, type DemoSchoolMapSeedResult } from './seeders/demoSchoolMap';
 import { seedReference, type ReferenceSeedResult } from './seeders/reference';
 import { seedSchoolYears, type SchoolYearsSeedResult } from './seeders/schoolYears';
 
-export { DEMO_PASSWORD } from './seeders/demoAccounts';
+export { DEMO_PASSWORD, DEMO_TOTP_SECRET } from './seeders/demoAccounts';
 export type { DemoAccount } from './seeders/demoAccounts';
 
 /** Options of `seedAll`. */
 export interface SeedOptions {
   /** Load the demo school map and create the demo staff accounts (default `true`). `false` for production. */
   demo?: boolean;
+  /** Key encrypting the demo accounts' TOTP secret (default: `STAFF_TOTP_KEY` of `loadConfig()`). */
+  totpKey?: Buffer;
 }
 
 /** Details of a `seedAll` run: per part, rows created / updated / unchanged, and durations in milliseconds. */
@@ -52,6 +56,7 @@ export async function seedAll(
   opts: SeedOptions = {},
 ): Promise<{ demoAccounts: DemoAccount[]; report: SeedReport }> {
   const demo = opts.demo !== false;
+  const key = demo ? opts.totpKey ?? totpKey(loadConfig()) : Buffer.alloc(0);
   const orm = await createOrm(databaseUrl);
   const started = performance.now();
   const timingsMs = { reference: 0, schoolYears: 0, demoSchoolMap: 0, demoAccounts: 0, total: 0 };
@@ -73,7 +78,7 @@ export async function seedAll(
       demoSchoolMap = await timed('demoSchoolMap', (em) => seedDemoSchoolMap(em, map));
       const codes = demoSchoolMap.schoolCodes;
       accounts = await timed('demoAccounts', async (em) => {
-        const staff = await seedDemoAccounts(em, codes);
+        const staff = await seedDemoAccounts(em, codes, key);
         await seedDemoParent(em, codes);
         return staff;
       });
@@ -96,14 +101,16 @@ export async function seedAll(
 
 /** Command line: applies pending migrations, seeds `DATABASE_URL` and prints the demo sign-ins. */
 async function main(): Promise<void> {
-  const { loadConfig } = await import('../config');
   const { migrateUp } = await import('./run');
   const config = loadConfig();
   await migrateUp(config.DATABASE_URL);
   const { demoAccounts, report } = await seedAll(config.DATABASE_URL, { demo: !process.argv.includes('--no-demo') });
   console.log(`Seeded in ${report.timingsMs.total} ms (reference ${report.reference.skipped ? 'already loaded' : 'loaded'}).`);
   for (const a of demoAccounts) console.log(`  ${a.role.padEnd(20)} ${a.username.padEnd(24)} ${a.scope}`);
-  if (demoAccounts.length > 0) console.log(`  password for every demo account: ${demoAccounts[0].password}`);
+  if (demoAccounts.length > 0) {
+    console.log(`  password for every demo account: ${demoAccounts[0].password}`);
+    console.log(`  second factor (TOTP) secret of every demo staff account: ${DEMO_TOTP_SECRET_FOR_CLI}; a code: npx tsx scripts/totp.ts`);
+  }
 }
 
 if (require.main === module) {

@@ -39,7 +39,7 @@ import {
   TEMPORAL_SERVER_VERSION,
 } from './lib/temporalServer';
 import { ROOT, startTsxChild, stopManagedChild, signalGroup, waitForHttp, type ManagedChild } from './lib/processes';
-import { DEMO_PASSWORD } from '../migrations/seeders/demoAccounts';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../migrations/seeders/demoAccounts';
 import { DEMO_PARENT_EMAIL } from '../migrations/seeders/demoParent';
 
 const started = Date.now();
@@ -319,6 +319,9 @@ async function main(): Promise<void> {
     '  (or sign up with any address or mobile: the one-time code appears in the dev outbox)',
     '',
     '  Demo staff accounts (demo data only; scope = school / directorate / academy code):',
+    `  Staff sign in with the password, then a second-factor code (TOTP). Every demo staff account`,
+    `  is enrolled with the secret ${DEMO_TOTP_SECRET} (add it to an authenticator app),`,
+    '  or get the current code with: npx tsx scripts/totp.ts director.04421A01',
   ];
   if (demoAccounts.length) {
     const cols = ['role', 'username', 'password', 'scope'] as const;

@@ -77,7 +77,7 @@ async function spaceParent(): Promise<{ http: HttpClient; identifier: string }> 
   const id = parseAccountIdentifier(identifier);
   if (!id.ok) throw new Error(id.error);
   const em = t.orm.em.fork();
-  const account = await signUp(em, id.value, SPACE_PASSWORD, 'ar');
+  const { account } = await signUp(em, id.value, SPACE_PASSWORD, 'ar');
   await em.nativeUpdate(ParentAccount, { id: account.id }, { verifiedAt: new Date() });
   const http = new HttpClient(t.baseUrl);
   const page = await (await http.get('/account/sign-in')).text();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium, SHOTS } from './support/browser';
+import { signInStaffPage } from './support/staff';
 import { gregorianToHijri } from '../domain/hijri';
 import { demoSchool, eventually, startTestApp, testPhoto, type TestApp } from './support/app';
 
@@ -65,10 +66,8 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await eventually(async () => (await t.temporal.status(reference)).status === 'underReview');
 
   const director = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await director.goto(`${t.baseUrl}/staff/login`);
-  await director.fill('#username', school.director.username);
-  await director.fill('#password', school.director.password);
-  await Promise.all([director.waitForURL(/\/staff\/requests$/), director.click('form button[type="submit"]')]);
+  await signInStaffPage(director, t.baseUrl, school.director.username, school.director.password);
+  expect(new URL(director.url()).pathname).toBe('/staff/requests');
   await Promise.all([director.waitForURL(new RegExp(reference)), director.click(`a[href="/staff/requests/${reference}"]`)]);
   expect(await director.textContent('#status')).not.toBe('');
   await shot(director, 'director-review-1280');
@@ -90,10 +89,8 @@ test('a parent submits in the browser, a director approves, the parent sees the 
 
   // The directorate's supervisor: dashboard, then the request's readable history.
   const supervisor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await supervisor.goto(`${t.baseUrl}/staff/login`);
-  await supervisor.fill('#username', `supervisor.${school.directorateCode}`);
-  await supervisor.fill('#password', school.director.password);
-  await Promise.all([supervisor.waitForURL(/\/staff\/supervision\/$/), supervisor.click('form button[type="submit"]')]);
+  await signInStaffPage(supervisor, t.baseUrl, `supervisor.${school.directorateCode}`, school.director.password);
+  expect(new URL(supervisor.url()).pathname).toBe('/staff/supervision/');
   expect(await supervisor.locator('svg[role="img"]').count()).toBeGreaterThan(0);
   await shot(supervisor, 'supervisor-dashboard-1280');
   await supervisor.goto(`${t.baseUrl}/staff/requests/${reference}/history`);

@@ -15,6 +15,7 @@ import { submitPreRegistration } from '../web/services/preRegistrations';
 import { todayInCasablanca } from '../domain/dates';
 import { startTestApp, testPhoto, validSubmission, eventually, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff } from './support/staff';
 
 const PASSWORD = 'Tasjil-Demo-2027';
 const YEAR = '2027-2028';
@@ -63,8 +64,7 @@ const day = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) - n * 86400
 
 async function signIn(username: string): Promise<Browser> {
   const b = new Browser(baseUrl);
-  const login = await (await b.get('/staff/login')).text();
-  const res = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username, password: PASSWORD });
+  const res = await signInStaff(b, username, PASSWORD);
   expect(res.status).toBe(303);
   return b;
 }

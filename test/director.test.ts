@@ -16,6 +16,7 @@ import { submitCorrection } from '../web/services/preRegistrations';
 import { EXPORT_COLUMNS } from '../web/services/exports';
 import { eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff, staffApiToken } from './support/staff';
 
 interface Place { schoolCode: string; zoneCode: string; communeCode: string }
 const A: Place = { schoolCode: '01151A01', zoneCode: '01.151.05.01-Z01', communeCode: '01.151.05.01' }; // Chefchaouen
@@ -43,7 +44,9 @@ afterAll(async () => { await t?.stop(); });
 
 const AR_FIRST = ['ياسين', 'آدم', 'يوسف', 'ريان', 'إلياس', 'أيوب', 'هبة', 'سلمى', 'مريم', 'نور'];
 const randomBirthDate = () => new Date(Date.UTC(2020, 0, 1) + randomInt(0, 480) * 86400000).toISOString().slice(0, 10);
-const basic = (u: string) => `Basic ${Buffer.from(`${u}:${PASSWORD}`).toString('base64')}`;
+const tokens = new Map<string, string>();
+/** `Bearer <token>` of a demo account's API token (made once per username). */
+const bearer = async (u: string) => `Bearer ${tokens.get(u) ?? tokens.set(u, await staffApiToken(t.orm, u)).get(u)!}`;
 
 /** Submits a request through the API (unique certificate, CIN and birth date); returns its reference. */
 async function submit(place: Place, child: Partial<Record<'firstNameAr' | 'lastNameAr' | 'firstNameLatin' | 'lastNameLatin', string>> = {}, cin?: string): Promise<{ reference: string; cin: string; certificate: string; body: Record<string, unknown> }> {
@@ -76,8 +79,7 @@ const sessions = new Map<string, Browser>();
 async function as(username: string, fresh = false): Promise<Browser> {
   if (!fresh && sessions.has(username)) return sessions.get(username)!;
   const b = new Browser(t.baseUrl);
-  const login = await (await b.get('/staff/login')).text();
-  const res = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username, password: PASSWORD });
+  const res = await signInStaff(b, username, PASSWORD);
   expect(res.status).toBe(303);
   await res.text();
   if (!fresh) sessions.set(username, b);
@@ -141,7 +143,7 @@ describe('scope', () => {
       expect((await rabat.postForm(`/staff/requests/${ref}/decision`, { _csrf: csrf, decision: 'approve' })).status).toBe(404);
       expect((await rabat.postForm(`/staff/requests/${ref}/correction`, { _csrf: csrf, message: 'x' })).status).toBe(404);
       const api = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${ref}/decision`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic('director.04421A01') }, body: JSON.stringify({ decision: 'approve' }),
+        method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer('director.04421A01') }, body: JSON.stringify({ decision: 'approve' }),
       });
       expect(api.status).toBe(404);
     }
@@ -165,7 +167,7 @@ describe('scope', () => {
     expect((await sup.postForm(`/staff/requests/${a.reference}/decision`, { _csrf: await csrfFor(sup), decision: 'approve' })).status).toBe(403);
     // Unknown reference through the API with valid credentials, in scope user.
     const api = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${unknown}/decision`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic('director.01151A01') }, body: JSON.stringify({ decision: 'approve' }),
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer('director.01151A01') }, body: JSON.stringify({ decision: 'approve' }),
     });
     expect(api.status).toBe(404);
   });

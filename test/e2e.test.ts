@@ -7,6 +7,7 @@ import { renderNotification } from '../activities/templates';
 import { gregorianToHijri } from '../domain/hijri';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
+import { signInStaff, staffApiToken } from './support/staff';
 
 let t: TestApp;
 let photo: Buffer;
@@ -25,7 +26,8 @@ interface OutboxRow { channel: string; recipient: string; subject: string | null
 const outbox = (recipient: string) => t.orm.em.fork().getConnection().execute<OutboxRow[]>(
   'select channel, recipient, subject, body from dev_outbox_message where recipient = ? order by id', [recipient],
 );
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+/** `Bearer <token>` of a fresh API token of the staff user `u`. */
+const bearer = async (u: string) => `Bearer ${await staffApiToken(t.orm, u)}`;
 /** A random Maroc Telecom mobile (066x: a range libphonenumber knows as mobile; 06 alone includes unassigned ranges). */
 const uniquePhone = () => `066${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 const e164 = (national: string) => `+212${national.slice(1)}`;
@@ -66,13 +68,13 @@ test('API: submit → checks → director approves → registered with a Massar 
   });
   expect(unauth.status).toBe(401);
   const foreign = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${created.reference}/decision`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(otherSchool.director.username, otherSchool.director.password) },
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer(otherSchool.director.username) },
     body: JSON.stringify({ decision: 'approve' }),
   });
   expect(foreign.status).toBe(404);
 
   const decided = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${created.reference}/decision`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(school.director.username, school.director.password) },
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer(school.director.username) },
     body: JSON.stringify({ decision: 'approve' }),
   });
   expect(decided.status).toBe(200);
@@ -85,7 +87,7 @@ test('API: submit → checks → director approves → registered with a Massar 
   expect(final.massarCode).toMatch(/^[A-Z][0-9]{9}$/);
 
   const again = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${created.reference}/decision`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(school.director.username, school.director.password) },
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer(school.director.username) },
     body: JSON.stringify({ decision: 'reject', reasons: ['underAge'] }),
   });
   expect(again.status).toBe(409);
@@ -206,9 +208,9 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
   const login = await (await staff.get('/staff/login')).text();
   const bad = await staff.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username: school.director.username, password: 'wrong' });
   expect(bad.status).toBe(401);
-  const login2 = await bad.text();
-  const signedIn = await staff.postForm('/staff/login', { _csrf: inputValue(login2, '_csrf')!, username: school.director.username, password: school.director.password, next: '' });
+  const signedIn = await signInStaff(staff, school.director.username, school.director.password);
   expect(signedIn.status).toBe(303);
+  expect(signedIn.headers.get('location')).toBe('/staff/requests');
   const list = await (await staff.get('/staff/requests')).text();
   expect(list).toContain(reference);
   const review = await staff.get(`/staff/requests/${reference}`);
@@ -229,8 +231,7 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
   expect(rejected.status).toBe(303);
 
   const other = new Browser(t.baseUrl);
-  const otherLogin = await (await other.get('/staff/login')).text();
-  const otherSignedIn = await other.postForm('/staff/login', { _csrf: inputValue(otherLogin, '_csrf')!, username: otherSchool.director.username, password: otherSchool.director.password });
+  const otherSignedIn = await signInStaff(other, otherSchool.director.username, otherSchool.director.password);
   expect(otherSignedIn.status).toBe(303);
   expect((await other.get(`/staff/requests/${reference}`)).status).toBe(404);
 

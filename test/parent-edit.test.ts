@@ -13,6 +13,7 @@ import { PreRegistration, PreRegistrationEvent, PreRegistrationRevision } from '
 import { DecisionRefused, submitParentEdit, withdrawPreRegistration } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff, staffApiToken } from './support/staff';
 
 let t: TestApp;
 let photo: Buffer;
@@ -32,8 +33,7 @@ beforeAll(async () => {
   );
   outOfZone = { communeCode: other[0].commune_code, residenceZoneCode: other[0].code };
   director = new Browser(t.baseUrl);
-  const login = await (await director.get('/staff/login')).text();
-  const res = await director.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username: school.director.username, password: school.director.password });
+  const res = await signInStaff(director, school.director.username, school.director.password);
   expect(res.status).toBe(303);
   const [{ id }] = await sql<Array<{ id: string }>>('select id from staff_user where username = ?', [school.director.username]);
   directorId = id;
@@ -238,7 +238,7 @@ test('an edit accepted while the checks still run: opening waits for it, the pag
 });
 
 test('a decision through the API without opening the page marks the request opened; the staff API GET opens too', async () => {
-  const auth = `Basic ${Buffer.from(`${school.director.username}:${school.director.password}`).toString('base64')}`;
+  const auth = `Bearer ${await staffApiToken(t.orm, school.director.username)}`;
   const { reference, body } = await submitted();
   const res = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}/decision`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body: JSON.stringify({ decision: 'reject', reasons: ['duplicate'] }),
@@ -251,7 +251,7 @@ test('a decision through the API without opening the page marks the request open
   expect((await row(reference)).childFirstNameLatin).toBe(body.child.firstNameLatin);
 
   const second = await submitted();
-  expect((await fetch(`${t.baseUrl}/api/v1/pre-registrations/${second.reference}`, { headers: { Authorization: 'Basic d3Jvbmc6d3Jvbmc=' } })).status).toBe(401);
+  expect((await fetch(`${t.baseUrl}/api/v1/pre-registrations/${second.reference}`, { headers: { Authorization: 'Bearer tsj_not-a-token' } })).status).toBe(401);
   expect(await events(second.reference, 'opened')).toHaveLength(0);
   const staffView = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${second.reference}`, { headers: { Authorization: auth } });
   expect(staffView.status).toBe(200);

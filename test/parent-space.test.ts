@@ -10,6 +10,7 @@ import { OneTimeCode, ParentAccount, PreRegistration, PreRegistrationDraft, PreR
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
 import { spaceHelpers } from './support/space';
+import { signInStaff } from './support/staff';
 
 let t: TestApp;
 let school: Awaited<ReturnType<typeof demoSchool>>;
@@ -83,7 +84,7 @@ describe('accounts', () => {
     expect(ok.status).toBe(303);
   });
 
-  test('sign-in: one message for a wrong identifier or password, lock after 5 failures, reset by code unlocks', async () => {
+  test('sign-in: one message for a wrong identifier or password, this address locked after 5 failures, reset by code unlocks', async () => {
     const { identifier, password } = await H.newParent();
     const b = new Browser(t.baseUrl);
     const { token } = await H.csrfOf(b, '/account/sign-in?lang=fr');
@@ -197,8 +198,7 @@ describe('the form in steps', () => {
     // Flagged to that school's director, with the reason.
     const directorAccount = t.demoAccounts.find((a) => a.role === 'director' && a.username.endsWith(other[0].code))!;
     const director = new Browser(t.baseUrl);
-    const login = await H.csrfOf(director, '/staff/login?lang=fr');
-    expect((await director.postForm('/staff/login', { _csrf: login.token, username: directorAccount.username, password: directorAccount.password })).status).toBe(303);
+    expect((await signInStaff(director, directorAccount.username, directorAccount.password, { lang: 'fr' })).status).toBe(303);
     const review = await (await director.get(`/staff/requests/${reference}`)).text();
     expect(review).toContain('<span class="tag tag-warn">Établissement choisi hors de la zone de résidence par le parent</span>');
     expect(review).toContain('<q>أخوه مسجل في هذه المؤسسة</q>');
@@ -229,16 +229,14 @@ describe('the form in steps', () => {
     // A supervisor looking at it does not open it for the school: the parent may still edit.
     const supervisorAccount = t.demoAccounts.find((a) => a.username === `supervisor.${school.directorateCode}`)!;
     const supervisor = new Browser(t.baseUrl);
-    const sLogin = await H.csrfOf(supervisor, '/staff/login');
-    expect((await supervisor.postForm('/staff/login', { _csrf: sLogin.token, username: supervisorAccount.username, password: supervisorAccount.password })).status).toBe(303);
+    expect((await signInStaff(supervisor, supervisorAccount.username, supervisorAccount.password)).status).toBe(303);
     expect((await supervisor.get(`/staff/requests/${reference}`)).status).toBe(200);
     expect((await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).openedAt ?? null).toBeNull();
     expect((await H.csrfOf(b, '/space')).html).toContain(`action="/space/requests/${reference}/edit"`);
 
     // The director opens it: no more edits.
     const director = new Browser(t.baseUrl);
-    const login = await H.csrfOf(director, '/staff/login');
-    expect((await director.postForm('/staff/login', { _csrf: login.token, username: school.director.username, password: school.director.password })).status).toBe(303);
+    expect((await signInStaff(director, school.director.username, school.director.password)).status).toBe(303);
     expect((await director.get(`/staff/requests/${reference}`)).status).toBe(200);
     const spacePage = await H.csrfOf(b, '/space');
     expect(spacePage.html).not.toContain(`action="/space/requests/${reference}/edit"`);
@@ -305,7 +303,7 @@ describe('one-time codes per client address', () => {
     const now = new Date();
     const issue = async (requester: string) => {
       const em = t.orm.em.fork();
-      const account = await signUp(em, { kind: 'email', value: `pump-${randomUUID().slice(0, 8)}@example.ma` }, 'Jardin-Tanger-2027', 'ar', now);
+      const { account } = await signUp(em, { kind: 'email', value: `pump-${randomUUID().slice(0, 8)}@example.ma` }, 'Jardin-Tanger-2027', 'ar', now);
       return issueCode({ em, secret, send, now, requester, maxPerRequesterPerHour: 3 }, account, 'verify');
     };
     for (let i = 0; i < 3; i += 1) await issue(client);

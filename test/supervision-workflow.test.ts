@@ -8,6 +8,7 @@ import { PreRegistration, PreRegistrationEvent } from '../entities';
 import { sendDecision, submitPreRegistration } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff } from './support/staff';
 
 let t: TestApp;
 let photo: Buffer;
@@ -115,8 +116,7 @@ test('the stored history holds no personal data in clear; the supervisor-only co
   expect(anonymous.status).toBe(401);
   const signIn = async (username: string) => {
     const b = new Browser(t.baseUrl);
-    const login = await (await b.get('/staff/login')).text();
-    const r = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username, password: school.director.password });
+    const r = await signInStaff(b, username, school.director.password);
     expect(r.status).toBe(303);
     return b;
   };

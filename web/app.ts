@@ -36,6 +36,9 @@ import { UnlockService } from './services/unlock';
 import { acceptRequestId, runWithRequestId } from '../observability/requestContext';
 import { errorForLog, maskedPath } from '../observability/logging';
 import { httpRequestDuration, metricsAuthorized, registerBacklogGauges, registry } from '../observability/metrics';
+import type { AuthDeps } from './auth';
+import { DEFAULT_SIGN_IN_LIMITS, SignInGuard } from './services/signInGuard';
+import { totpKey } from './services/secondFactor';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -58,13 +61,15 @@ export interface RouteDeps extends WebDeps {
 declare module 'express-session' {
   interface SessionData {
     staffUserId?: string;
+    /** Half signed in: the password was right, the second factor is awaited. Grants nothing else. */
+    staffPending?: { userId: string; next: string; at: number };
     /** References whose holder proved the birth certificate number in this session. */
     unlocked?: string[];
     flash?: string;
     /** The signed-in parent (parents' space). */
     parentAccountId?: string;
     /** A one-time code awaiting entry: its id, purpose, the masked identifier it went to, where to go after. */
-    pendingCode?: { codeId: string; purpose: 'verify' | 'reset'; masked: string; next?: string };
+    pendingCode?: { codeId: string; purpose: 'verify' | 'reset'; masked: string; next?: string; decoy?: { attempts: number; sentAt: number } };
   }
 }
 
@@ -102,7 +107,8 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     }),
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client address (req.ip) believes X-Forwarded-For only from the configured proxies.
+  app.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
   app.engine('hbs', engine({
     extname: '.hbs',
     defaultLayout: 'main',
@@ -181,6 +187,15 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 5 });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (err) => log.warn({ err: { message: err.message } }, 'session pool: idle client error'));
+  // The sign-in throttles get a pool of their own: rate-limiter-flexible names its prepared
+  // statements without the table, so limiters on two tables must not share connections (the unlock
+  // service's, on `unlock_throttle`, uses the session pool).
+  const limiterPool = new Pool({ connectionString: config.DATABASE_URL, max: 3 });
+  limiterPool.on('error', (err) => log.warn({ err: { message: err.message } }, 'sign-in throttle pool: idle client error'));
+  const auth: AuthDeps = {
+    guard: new SignInGuard(limiterPool, config.SESSION_SECRET, { ...DEFAULT_SIGN_IN_LIMITS, perAddress: { ...DEFAULT_SIGN_IN_LIMITS.perAddress, points: config.SIGN_IN_FAILURES_PER_ADDRESS } }),
+    totpKey: totpKey(config),
+  };
   const PgStore = connectPgSimple(session);
   app.use(session({
     store: new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),
@@ -246,15 +261,15 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   };
   const csrf = { withCsrf, protect: doubleCsrfProtection };
 
-  app.use('/api/v1', apiRouter(routeDeps));
+  app.use('/api/v1', apiRouter(routeDeps, auth));
   app.use('/api/v1', apiParentRouter(routeDeps));
   app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/codec', codecRouter(deps));
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
-  app.use('/staff', staffRouter(routeDeps, csrf));
-  const accounts = accountRouter(deps, csrf);
+  app.use('/staff', staffRouter(routeDeps, csrf, auth));
+  const accounts = accountRouter(deps, csrf, auth);
   app.use('/account', accounts.router);
   app.use('/space', spaceRouter(routeDeps, csrf));
   app.use('/', parentRouter(routeDeps, csrf));
@@ -278,7 +293,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use(onError);
   return {
     app,
-    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); },
+    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); },
     beginShutdown: () => { state.draining = true; },
   };
 }

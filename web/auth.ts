@@ -6,6 +6,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { StaffUser } from '../entities';
+import type { SignInGuard } from './services/signInGuard';
+
+/** What the sign-in doors share: the PostgreSQL throttle and the key of the TOTP secrets. */
+export interface AuthDeps {
+  guard: SignInGuard;
+  totpKey: Buffer;
+}
 
 /** A request whose staff user is known. */
 export type StaffRequest = Request & { staff: StaffUser };

@@ -34,7 +34,7 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
     },
     servers: [{ url: `${baseUrl}/api/v1` }],
     components: {
-      securitySchemes: { staffBasic: { type: 'http', scheme: 'basic', description: 'Staff username and password (directors, administrators).' } },
+      securitySchemes: { staffToken: { type: 'http', scheme: 'bearer', bearerFormat: 'tsj_…', description: 'A staff API token (directors, supervisors, administrators), created and revoked on /staff/security; it acts with its user\'s rights and scope. HTTP Basic is refused (401 `basicAuthRemoved`).' } },
       schemas: {
         PersonNames: names,
         Parent: parent,
@@ -141,16 +141,16 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
         },
         get: {
           summary: 'Status of a pre-registration',
-          description: 'With the reference alone: the status and dates only (`proof: none`). The details (school, Massar code, rejection reasons and note, correction message) after proof: the header `X-Birth-Certificate-Number` (`proof: certificate`; the same throttle as the status page) or staff credentials (HTTP Basic, request in scope; `proof: staff`). With staff credentials the request becomes opened: the parent can no longer edit it (timeline event `opened`); an edit in flight is applied before the answer.',
-          security: [{}, { staffBasic: [] }],
+          description: 'With the reference alone: the status and dates only (`proof: none`). The details (school, Massar code, rejection reasons and note, correction message) after proof: the header `X-Birth-Certificate-Number` (`proof: certificate`; the same throttle as the status page) or a staff API token (`Authorization: Bearer`, request in scope; `proof: staff`). With a staff token the request becomes opened: the parent can no longer edit it (timeline event `opened`); an edit in flight is applied before the answer.',
+          security: [{}, { staffToken: [] }],
           parameters: [
             { name: 'reference', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'X-Birth-Certificate-Number', in: 'header', required: false, schema: { type: 'string' }, description: "The child's birth certificate number as submitted (proof)" },
           ],
           responses: {
             200: { description: 'Always: reference, status, schoolYear, level, submittedAt, updatedAt, openedAt, editable, timeline (dates, statuses, channels), proof. After proof also: school, massarCode, rejectionReasons, decisionNote, correctionMessage' },
-            401: { description: 'Staff credentials given but wrong' }, 403: { description: 'Wrong birth certificate number' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
-            429: { description: 'Locked after wrong birth certificate numbers: `Retry-After` seconds' },
+            401: { description: 'Staff token given but unknown or revoked, or HTTP Basic given (`basicAuthRemoved`)' }, 403: { description: 'Wrong birth certificate number' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
+            429: { description: 'Locked after wrong birth certificate numbers, or too many bad tokens from this address: `Retry-After` seconds' },
           },
         },
       },
@@ -172,13 +172,14 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       '/pre-registrations/{reference}/decision': {
         post: {
           summary: "A director's decision (staff only)",
-          security: [{ staffBasic: [] }],
+          security: [{ staffToken: [] }],
           parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Decision' } } } },
           responses: {
             200: { description: 'Recorded; body has the new status' }, 400: { description: 'Invalid decision (e.g. reject without a reason, approve without the derogation note it needs)' },
-            401: { description: 'Not signed in' }, 403: { description: 'Role may not decide' }, 404: { description: 'Unknown or outside your scope' },
+            401: { description: 'No token, unknown or revoked token, or HTTP Basic (`basicAuthRemoved`)' }, 403: { description: 'Role may not decide' }, 404: { description: 'Unknown or outside your scope' },
             409: { description: '`confirmOverCapacity` (no seat left: send again with `confirmOverCapacity: true`, with `seats` and `taken`), or not awaiting a decision (already decided, or the workflow has ended)' },
+            429: { description: 'Too many bad tokens from this address (Retry-After)' },
           },
         },
       },

@@ -2,15 +2,23 @@
  * Demo staff accounts, created only for the demo: a director per demo school (group schools
  * included; satellite units are reviewed by their group school's director), a provincial
  * supervisor per demo directorate, an academy supervisor per demo academy, and one administrator.
- * All share the demo password `DEMO_PASSWORD`, stored as an argon2id hash.
+ * All share the demo password `DEMO_PASSWORD`, stored as an argon2id hash, and are enrolled in the
+ * second factor with `DEMO_TOTP_SECRET` (stored encrypted with `STAFF_TOTP_KEY`).
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { StaffRole } from '../../entities/staff';
 import { upsertRows, type SqlValue, type UpsertCounts } from './sql';
+import { openSecret, sealSecret } from '../../entities/staffSecret';
 
 /** The password of every demo account (printed by the start command; demo only). */
 export const DEMO_PASSWORD = 'Tasjil-Demo-2027';
+/**
+ * The second-factor (TOTP) secret every demo staff account is enrolled with (base32; printed by the
+ * start command; `npx tsx scripts/totp.ts` gives its current code). Demo only: a real account
+ * enrols with its own secret at its first sign-in.
+ */
+export const DEMO_TOTP_SECRET = 'TASJILDEMOSTAFFSECRETXYZ234567AB';
 
 /** A demo sign-in as returned to the start command: role, username, password and a human label of the scope. */
 export interface DemoAccount {
@@ -58,7 +66,7 @@ export const ADMIN_USERNAME = 'admin';
  * computes none. Accounts are active, scoped to their school / directorate / academy.
  * @throws Error when a school code is unknown.
  */
-export async function seedDemoAccounts(em: EntityManager, schoolCodes: string[]): Promise<DemoAccountsSeedResult> {
+export async function seedDemoAccounts(em: EntityManager, schoolCodes: string[], totpKey: Buffer): Promise<DemoAccountsSeedResult> {
   const schools = await em.execute<Array<{ code: string; kind: string; name_ar: string; name_fr: string; directorate_code: string }>>(
     `select code, kind, name_ar, name_fr, directorate_code from school where code in (${schoolCodes.map(() => '?').join(', ')}) order by code`,
     schoolCodes,
@@ -151,6 +159,21 @@ export async function seedDemoAccounts(em: EntityManager, schoolCodes: string[])
     ['username'],
     ['password_hash', 'display_name', 'email', 'role', 'school_code', 'directorate_code', 'academy_code', 'active'],
   );
+  // The second factor: enrolled with the demo secret (kept when it already decrypts to it).
+  const enrolled = await em.execute<Array<{ id: string; totp_secret: string | null; totp_enrolled_at: Date | null }>>(
+    `select id, totp_secret, totp_enrolled_at from staff_user where username in (${usernames.map(() => '?').join(', ')})`, usernames, 'all',
+  );
+  const isDemoSecret = (sealed: string | null) => {
+    try {
+      return sealed !== null && openSecret(totpKey, sealed) === DEMO_TOTP_SECRET;
+    } catch {
+      return false;
+    }
+  };
+  for (const row of enrolled) {
+    if (isDemoSecret(row.totp_secret) && row.totp_enrolled_at) continue;
+    await em.execute('update staff_user set totp_secret = ?, totp_enrolled_at = ?, totp_last_step = null where id = ?', [sealSecret(totpKey, DEMO_TOTP_SECRET), now, row.id], 'run');
+  }
   return {
     accounts: specs.map((s) => ({ role: s.role, username: s.username, password: DEMO_PASSWORD, scope: s.scope })),
     upserts,

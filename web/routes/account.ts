@@ -12,10 +12,30 @@ import { createMailer, type Mailer } from '../../activities/email';
 import { createSmsSender, type SmsSender } from '../../activities/sms';
 import { OneTimeCode, ParentAccount } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
+import type { AuthDeps } from '../auth';
+import { SignInRefused } from '../services/signInGuard';
+import { randomUUID } from 'node:crypto';
 import { translator } from '../i18n';
 import {
   AccountError, consumeCode, identifierOf, issueCode, findAccount, requesterHash, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
 } from '../services/accounts';
+
+/** Tells the owner of an existing account, by their channel, that someone tried to sign up with their identifier. */
+export function existingAccountNotice(mailer: () => Mailer, sms: () => SmsSender, baseUrl: string) {
+  return async (to: AccountIdentifier, lang: Language) => {
+    const t = translator(lang);
+    const params = { url: `${baseUrl}/account/sign-in` };
+    if (to.kind === 'email') {
+      const text = t('account.exists.notice.email', params) as string;
+      await mailer().send({
+        to: to.value, subject: t('account.exists.notice.subject') as string, text,
+        html: `<div dir="${lang === 'ar' ? 'rtl' : 'ltr'}" lang="${lang}">${text.split('\n').map((l) => `<p>${Handlebars.escapeExpression(l)}</p>`).join('')}</div>`,
+      });
+    } else {
+      await sms().send({ to: to.value, body: t('account.exists.notice.sms', params) as string });
+    }
+  };
+}
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -57,12 +77,29 @@ export function requireParent(deps: WebDeps) {
 }
 
 /** The account pages, mounted at `/account`. `close` ends the mailer's pooled connections. */
-export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; close(): void } {
+export function accountRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): { router: Router; close(): void } {
   const r = Router();
   const urlencoded = express.urlencoded({ extended: true, limit: '20kb' });
   let mailer: Mailer | null = null;
   let sms: SmsSender | null = null;
   const send = codeSender(() => (mailer ??= createMailer(deps.config)), () => (sms ??= createSmsSender(deps.config)));
+  const notice = existingAccountNotice(() => (mailer ??= createMailer(deps.config)), () => (sms ??= createSmsSender(deps.config)), deps.config.publicBaseUrl);
+  /**
+   * The code page for an identifier that gets no code (sign-up of an existing account, reset of an
+   * unknown one): the same page as a real one; its code form answers like a real one (wrong code,
+   * attempts left, then expired), so nothing tells whether an account exists.
+   */
+  const decoyCode = (req: Request, res: Response, next: NextFunction, id: AccountIdentifier, purpose: 'verify' | 'reset', target: string) => {
+    req.session.pendingCode = { codeId: randomUUID(), purpose, masked: maskIdentifier(id), next: target, decoy: { attempts: 0, sentAt: Date.now() } };
+    req.session.save((err) => (err ? next(err) : res.redirect(303, purpose === 'verify' ? '/account/verify' : '/account/reset/code')));
+  };
+  /** For a decoy: the error a real code of this many attempts would give. */
+  const decoyError = (req: Request): AccountError => {
+    const d = req.session.pendingCode!.decoy!;
+    d.attempts += 1;
+    const left = OTP_POLICY.maxAttempts - d.attempts;
+    return left <= 0 ? new AccountError('account.code.expired', 'code') : new AccountError('account.code.wrong', 'code', { left: String(left) });
+  };
   const em = () => deps.orm.em.fork();
   const secret = deps.config.SESSION_SECRET;
 
@@ -109,11 +146,19 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     if (!id.ok || Object.keys(errors).length) return render(res, 'account/signUp', 'account.signUp.title', { form, next: safeNext(body.next) }, errors, 400);
     try {
       const db = em();
-      const account = await signUp(db, id.value, password, res.locals.lang);
+      const { account, existing } = await signUp(db, id.value, password, res.locals.lang);
+      if (existing) {
+        // The same answer as for a new account; the owner is told by their own channel instead.
+        if (await auth.guard.allowNotice(account.id)) {
+          await notice(identifierOf(account), account.language).catch((err: Error) => deps.log.warn({ err: { message: err.message } }, 'sign-up notice to an existing account not sent'));
+        }
+        decoyCode(req, res, next, id.value, 'verify', safeNext(body.next));
+        return;
+      }
       await sendCode(req, res, next, account, 'verify', safeNext(body.next));
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
-      render(res, 'account/signUp', 'account.signUp.title', { form, next: safeNext(body.next), exists: e.code === 'account.exists' }, { [e.field === 'code' ? 'identifier' : e.field]: message(res, e) }, 400);
+      render(res, 'account/signUp', 'account.signUp.title', { form, next: safeNext(body.next) }, { [e.field === 'code' ? 'identifier' : e.field]: message(res, e) }, e.code === 'account.code.wait' || e.code === 'account.code.tooMany' ? 429 : 400);
     }
   });
 
@@ -127,6 +172,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     const p = req.session.pendingCode;
     if (!p || p.purpose !== 'verify') { res.redirect(303, '/account/sign-in'); return; }
     try {
+      if (p.decoy) throw decoyError(req);
       const db = em();
       const account = await consumeCode({ em: db, secret }, p.codeId, str((req.body as Record<string, unknown>).code), 'verify');
       const row = await db.findOneOrFail(ParentAccount, { id: account.id });
@@ -137,6 +183,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
       signedIn(req, res, next, row, p.next ?? '/space');
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
+      if (p.decoy) { req.session.save(() => render(res, 'account/verify', 'account.verify.title', { masked: p.masked, form: {} }, { code: message(res, e) }, 400)); return; }
       render(res, 'account/verify', 'account.verify.title', { masked: p.masked, form: {} }, { code: message(res, e) }, 400);
     }
   });
@@ -146,10 +193,17 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     const title = purpose === 'verify' ? 'account.verify.title' : 'account.reset.title';
     if (!p || p.purpose !== purpose) { res.redirect(303, '/account/sign-in'); return; }
     try {
+      if (p.decoy) {
+        // No code was sent: answer as a real resend would (the same wait, then "sent again").
+        const waited = Date.now() - p.decoy.sentAt;
+        if (waited < OTP_POLICY.resendAfterMs) throw new AccountError('account.code.wait', 'code', { seconds: String(Math.ceil((OTP_POLICY.resendAfterMs - waited) / 1000)) });
+        p.decoy = { attempts: 0, sentAt: Date.now() };
+        req.session.save((err) => (err ? next(err) : res.redirect(303, `${purpose === 'verify' ? '/account/verify' : '/account/reset/code'}?resent=1`)));
+        return;
+      }
       const db = em();
       const previous = await db.findOne(OneTimeCode, { id: p.codeId }, { populate: ['account'] });
-      // A reset for an unknown identifier looks the same as any other (no account enumeration).
-      if (!previous) { res.redirect(303, purpose === 'reset' ? '/account/reset/code?resent=1' : '/account/sign-in'); return; }
+      if (!previous) { res.redirect(303, purpose === 'reset' ? '/account/reset' : '/account/sign-in'); return; }
       const codeId = await issueCode({ em: db, secret, send, requester: requesterHash(secret, req.ip ?? ''), maxPerRequesterPerHour: deps.config.OTP_MAX_PER_CLIENT_PER_HOUR }, previous.account, purpose);
       req.session.pendingCode = { ...p, codeId };
       req.session.save((err) => (err ? next(err) : res.redirect(303, `${purpose === 'verify' ? '/account/verify' : '/account/reset/code'}?resent=1`)));
@@ -179,12 +233,16 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     }
     try {
       const db = em();
-      const account = await signIn(db, id.value, str(body.password));
+      const account = await signIn(db, id.value, str(body.password), { guard: auth.guard, ip: req.ip ?? '' });
       if (!account.verifiedAt) { await sendCode(req, res, next, account, 'verify', target); return; }
       signedIn(req, res, next, account, target);
     } catch (e) {
+      if (e instanceof SignInRefused) {
+        res.set('Retry-After', String(e.retryAfterSeconds));
+        return render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { password: t(`signIn.throttled.${e.counter}`, { minutes: e.minutes, seconds: e.retryAfterSeconds }) }, 429);
+      }
       if (!(e instanceof AccountError)) throw e;
-      render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { [e.field === 'code' ? 'identifier' : e.field]: message(res, e) }, e.code === 'account.signIn.locked' ? 429 : 401);
+      render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { [e.field === 'code' ? 'identifier' : e.field]: message(res, e) }, e.code === 'account.code.wait' || e.code === 'account.code.tooMany' ? 429 : 401);
     }
   });
   r.get('/sign-out', csrf.withCsrf, (_req, res) => render(res, 'account/signOut', 'nav.signOut', {}));
@@ -202,8 +260,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     const account = await findAccount(em(), id.value);
     if (!account) {
       // The same next page whether or not an account exists (no account enumeration); no code is sent.
-      req.session.pendingCode = { codeId: '00000000-0000-0000-0000-000000000000', purpose: 'reset', masked: maskIdentifier(id.value), next: '/space' };
-      req.session.save((err) => (err ? next(err) : res.redirect(303, '/account/reset/code')));
+      decoyCode(req, res, next, id.value, 'reset', '/space');
       return;
     }
     try {
@@ -230,17 +287,20 @@ export function accountRouter(deps: WebDeps, csrf: Csrf): { router: Router; clos
     else if (password !== str(body.passwordConfirm)) errors.passwordConfirm = t('account.password.mismatch');
     if (Object.keys(errors).length) return render(res, 'account/resetCode', 'account.reset.title', { masked: p.masked, form: {} }, errors, 400);
     try {
+      if (p.decoy) throw decoyError(req);
       const db = em();
       const account = await consumeCode({ em: db, secret }, p.codeId, str(body.code), 'reset');
       const row = await db.findOneOrFail(ParentAccount, { id: account.id });
       await setPassword(db, row, password);
       row.verifiedAt ??= new Date(); // the code proved the identifier
+      await auth.guard.cleared('parent', identifierOf(row).value, req.ip ?? '');
       row.lastSignInAt = new Date();
       await db.flush();
       delete req.session.pendingCode;
       signedIn(req, res, next, row, '/space?reset=1');
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
+      if (p.decoy) { req.session.save(() => render(res, 'account/resetCode', 'account.reset.title', { masked: p.masked, form: {} }, { [e.field]: message(res, e) }, 400)); return; }
       render(res, 'account/resetCode', 'account.reset.title', { masked: p.masked, form: {} }, { [e.field]: message(res, e) }, 400);
     }
   });

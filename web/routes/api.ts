@@ -1,6 +1,7 @@
 /**
  * JSON API v1 (OpenAPI document at /api/v1/openapi.json). Same services and validation as the
- * pages. Staff endpoints authenticate with HTTP Basic (RFC 7617) over TLS — no cookies, so no CSRF.
+ * pages. Staff endpoints authenticate with a per-user API token (`Authorization: Bearer`, RFC 6750)
+ * over TLS — no cookies, so no CSRF. HTTP Basic is refused (401) with the way to get a token.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
@@ -15,7 +16,10 @@ import { MAX_PHOTO_BYTES } from '../services/photos';
 import { openForStaff, submitPreRegistration } from '../services/preRegistrations';
 import { decide } from '../services/decisions';
 import { requestView, type Proof } from '../services/requestView';
-import { authenticate, findInScope, SignInThrottle } from '../services/staff';
+import { findInScope } from '../services/staff';
+import { userOfApiToken } from '../services/apiTokens';
+import { SignInRefused } from '../services/signInGuard';
+import type { AuthDeps } from '../auth';
 import { audit } from './staff';
 
 const tAr = translator('ar');
@@ -45,26 +49,39 @@ export async function proveWithCertificate(deps: RouteDeps, req: Request, res: R
   return false;
 }
 
-export function apiRouter(deps: RouteDeps): Router {
+export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
   const r = Router();
-  const throttle = new SignInThrottle();
   r.use(express.json({ limit: '15mb' }));
 
   r.get('/openapi.json', (_req, res) => { res.json(openApiDocument(deps.config.publicBaseUrl)); });
 
-  /** The staff user of the request's HTTP Basic credentials; otherwise answers 401 (or 429) and returns null. */
+  /**
+   * The staff user of the request's API token (`Authorization: Bearer tsj_…`, created on
+   * /staff/security); otherwise answers 401 (HTTP Basic: refused with the way to get a token) or
+   * 429 (an address trying tokens) and returns null.
+   */
   const staffUser = async (req: Request, res: Response, em: ReturnType<typeof deps.orm.em.fork>) => {
-    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('Authorization') ?? '');
-    const [username, ...rest] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [''];
-    const key = `${username}|${req.ip}`;
-    if (throttle.blocked(key)) { res.status(429).json({ error: 'tooManyAttempts' }); return null; }
-    const user = m ? await authenticate(em, username, rest.join(':')) : null;
-    if (!user) {
-      if (m) throttle.fail(key);
-      res.status(401).set('WWW-Authenticate', 'Basic realm="Tasjil staff", charset="UTF-8"').json({ error: 'unauthorized' });
+    const header = req.get('Authorization') ?? '';
+    const ip = req.ip ?? '';
+    const unauthorized = (error: string, key: string) => {
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="Tasjil staff"').json({ error, message: { ar: tAr(key), fr: tFr(key) } });
+      return null;
+    };
+    if (/^Basic\b/i.test(header)) return unauthorized('basicAuthRemoved', 'api.basicRemoved');
+    try {
+      await auth.guard.checkAddress(ip);
+    } catch (e) {
+      if (!(e instanceof SignInRefused)) throw e;
+      const key = 'signIn.throttled.address';
+      res.status(429).set('Retry-After', String(e.retryAfterSeconds)).json({ error: 'tooManyAttempts', message: { ar: tAr(key, { minutes: e.minutes }), fr: tFr(key, { minutes: e.minutes }) } });
       return null;
     }
-    throttle.reset(key);
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const user = m ? await userOfApiToken(em, m[1]) : null;
+    if (!user) {
+      await auth.guard.failedAddress(ip);
+      return unauthorized('unauthorized', 'api.badToken');
+    }
     return user;
   };
 
@@ -130,13 +147,14 @@ export function apiRouter(deps: RouteDeps): Router {
 
   /**
    * A request's status and dates with the reference alone; its details after proof: staff in scope
-   * (HTTP Basic; the request becomes opened), or the birth certificate number in
+   * (API token; the request becomes opened), or the birth certificate number in
    * `X-Birth-Certificate-Number` (the throttled unlock shared with the status page).
    */
   r.get('/pre-registrations/:reference', async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     let em = deps.orm.em.fork();
     let proof: Proof = 'none';
+    // With a staff token, in scope only: the request becomes opened (no more parent edits).
     const user = req.get('Authorization') ? await staffUser(req, res, em) : null;
     if (req.get('Authorization') && !user) return;
     if (user) {

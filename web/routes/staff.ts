@@ -1,23 +1,27 @@
 /**
- * Staff pages: sign-in, the queue of the user's scope (search, filters, saved views, sorting,
+ * Staff pages: sign-in (password, then a TOTP code; enrolment at the first sign-in), the user's
+ * security page (recovery codes, API tokens), the queue of the user's scope (search, filters, saved views, sorting,
  * counts, seats left, bulk approval), a review page with all data, the photo, the checks in words
  * and the timeline, decisions (approve with derogation note / over-capacity confirmation, reject
  * with reasons, request a correction), exports of the approved list (CSV, XLSX), the audit log
  * (supervisors) and a request's workflow history. Every read of personal data, decision, export
  * and correction request is written to the audit log with the client address.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
 import { needsDerogation } from '../../domain/derogation';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
-import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
+import { requireStaff as requireStaffMiddleware, type AuthDeps, type StaffRequest } from '../auth';
+import { SignInRefused } from '../services/signInGuard';
+import { confirmEnrolment, enrolmentQr, groupSecret, newRecoveryCodes, pendingSecret, recoveryCodesLeft, SecondFactorError, verifySecondFactor } from '../services/secondFactor';
+import { ApiTokenError, createApiToken, listApiTokens, revokeApiToken } from '../services/apiTokens';
 import { readableHistory } from '../services/history';
 import { openForStaff } from '../services/preRegistrations';
 import { askForCorrection, decide } from '../services/decisions';
-import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope, SignInThrottle } from '../services/staff';
+import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope } from '../services/staff';
 import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
 import { approvedList, toCsv, toXlsx } from '../services/exports';
 import { listAudit, recordAudit } from '../services/audit';
@@ -36,9 +40,11 @@ export async function audit(em: EntityManager, user: StaffUser, action: string, 
 }
 
 
-export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
+/** How long the half-signed-in state (password checked, code not yet) lasts. */
+const PENDING_MS = 10 * 60 * 1000;
+
+export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
   const r = Router();
-  const throttle = new SignInThrottle();
   const urlencoded = express.urlencoded({ extended: true, limit: '100kb' });
   const em = () => deps.orm.em.fork();
   const requireStaff = requireStaffMiddleware(deps.orm);
@@ -55,29 +61,171 @@ export function staffRouter(deps: WebDeps, csrf: Csrf): Router {
     res.render('staff/login', { title: translator(res.locals.lang)('staff.login.title'), next: str(req.query.next) });
   });
 
+  /** Answers a refused attempt: 429 + Retry-After and the reason in the page's language. */
+  const refusedMessage = (res: Response, e: SignInRefused) => {
+    res.set('Retry-After', String(e.retryAfterSeconds));
+    return translator(res.locals.lang)(`signIn.throttled.${e.counter}`, { minutes: e.minutes, seconds: e.retryAfterSeconds }) as string;
+  };
+  const safeTarget = (target: string, user: StaffUser) => (target.startsWith('/staff/') && !target.startsWith('//') && !target.startsWith('/staff/login') ? target : user.role === 'director' ? '/staff/requests' : '/staff/supervision/');
+
+  // Step 1: the password. Success leads to the code step (or to enrolment); the session then holds
+  // only `staffPending`, which no page but the code step accepts.
   r.post('/login', urlencoded, csrf.protect, async (req, res, next) => {
     const t = translator(res.locals.lang);
-    const username = str(req.body?.username).trim();
-    const key = `${username}|${req.ip}`;
+    const username = str(req.body?.username).trim().slice(0, 64);
+    const ip = req.ip ?? '';
     const fail = (message: string, status = 401) => {
       res.locals.csrfToken = undefined;
       csrf.withCsrf(req, res, () => res.status(status).render('staff/login', { title: t('staff.login.title'), error: message, username, next: str(req.body?.next) }));
     };
-    if (throttle.blocked(key)) return fail(t('staff.login.throttled'), 429);
+    try {
+      await auth.guard.check('staff', username, ip);
+    } catch (e) {
+      if (e instanceof SignInRefused) return fail(refusedMessage(res, e), 429);
+      throw e;
+    }
     const user = await authenticate(em(), username, str(req.body?.password));
-    if (!user) { throttle.fail(key); return fail(t('staff.login.failed')); }
-    throttle.reset(key);
+    if (!user) { await auth.guard.failed('staff', username, ip); return fail(t('staff.login.failed')); }
+    await auth.guard.succeeded('staff', username, ip);
+    req.session.regenerate((err) => {
+      if (err) return next(err);
+      req.session.staffPending = { userId: user.id, next: str(req.body?.next), at: Date.now() };
+      // Saved before redirecting: express-session would otherwise send the headers before the
+      // session row is written, and the browser's next request could arrive first.
+      req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, user.totpEnrolledAt ? '/staff/login/code' : '/staff/login/enrol')));
+    });
+  });
+
+  /** The half-signed-in user (password checked less than 10 minutes ago), or null after sending them back to the password. */
+  const pendingUser = async (req: Request, res: Response): Promise<StaffUser | null> => {
+    const p = req.session.staffPending;
+    const user = p && Date.now() - p.at < PENDING_MS ? await em().findOne(StaffUser, { id: p.userId, active: true }) : null;
+    if (!user) {
+      delete req.session.staffPending;
+      res.redirect(303, '/staff/login');
+      return null;
+    }
+    return user;
+  };
+  /** Completes the sign-in: a new session holding the staff user. */
+  const signedIn = (req: Request, res: Response, next: NextFunction, user: StaffUser, then: (() => void) | null) => {
+    const target = safeTarget(req.session.staffPending?.next ?? '', user);
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.staffUserId = user.id;
-      const target = str(req.body?.next);
-      // Saved before redirecting: express-session would otherwise send the headers before the
-      // session row is written, and the browser's next request could arrive first.
       req.session.save((saveErr) => {
         if (saveErr) return next(saveErr);
-        res.redirect(303, target.startsWith('/staff/') && !target.startsWith('//') ? target : user.role === 'director' ? '/staff/requests' : '/staff/supervision/');
+        if (then) { res.locals.staffNext = target; then(); } else res.redirect(303, target);
       });
     });
+  };
+
+  // Step 2: the code of the authenticator app (or a recovery code).
+  r.get('/login/code', csrf.withCsrf, async (req, res) => {
+    const user = await pendingUser(req, res);
+    if (!user) return;
+    if (!user.totpEnrolledAt) { res.redirect(303, '/staff/login/enrol'); return; }
+    res.render('staff/loginCode', { title: translator(res.locals.lang)('staff.code.title') });
+  });
+  r.post('/login/code', urlencoded, csrf.protect, async (req, res, next) => {
+    const user = await pendingUser(req, res);
+    if (!user) return;
+    const t = translator(res.locals.lang);
+    const ip = req.ip ?? '';
+    const fail = (message: string, status: number) => {
+      res.locals.csrfToken = undefined;
+      csrf.withCsrf(req, res, () => res.status(status).render('staff/loginCode', { title: `${t('error.titlePrefix')} ${t('staff.code.title')}`, error: message }));
+    };
+    try {
+      await auth.guard.check('totp', user.id, ip);
+      const how = await verifySecondFactor(em(), auth.totpKey, user, str(req.body?.code));
+      await auth.guard.succeeded('totp', user.id, ip);
+      await recordAudit(em(), { user, action: 'staff.signIn', ip, details: { secondFactor: how } });
+      signedIn(req, res, next, user, null);
+    } catch (e) {
+      if (e instanceof SignInRefused) return fail(refusedMessage(res, e), 429);
+      if (!(e instanceof SecondFactorError)) throw e;
+      if (e.code === 'totp.wrong') await auth.guard.failed('totp', user.id, ip);
+      fail(t(e.code), 401);
+    }
+  });
+
+  // First sign-in (or not enrolled): the QR code and the secret, confirmed with a code.
+  const renderEnrol = async (req: Request, res: Response, user: StaffUser, status = 200, error?: string) => {
+    const t = translator(res.locals.lang);
+    const secret = await pendingSecret(em(), auth.totpKey, user);
+    const { svg } = await enrolmentQr(user.username, secret);
+    res.set('Cache-Control', 'no-store');
+    res.status(status).render('staff/enrol', { title: `${error ? `${t('error.titlePrefix')} ` : ''}${t('staff.enrol.title')}`, qrSvg: svg, secret: groupSecret(secret), error });
+  };
+  r.get('/login/enrol', csrf.withCsrf, async (req, res) => {
+    const user = await pendingUser(req, res);
+    if (!user) return;
+    if (user.totpEnrolledAt) { res.redirect(303, '/staff/login/code'); return; }
+    await renderEnrol(req, res, user);
+  });
+  r.post('/login/enrol', urlencoded, csrf.protect, async (req, res, next) => {
+    const user = await pendingUser(req, res);
+    if (!user) return;
+    if (user.totpEnrolledAt) { res.redirect(303, '/staff/login/code'); return; }
+    const t = translator(res.locals.lang);
+    const ip = req.ip ?? '';
+    try {
+      await auth.guard.check('totp', user.id, ip);
+      const codes = await confirmEnrolment(em(), auth.totpKey, user, str(req.body?.code));
+      await recordAudit(em(), { user, action: 'staff.totpEnrolled', ip });
+      // Shown once, in this answer only.
+      signedIn(req, res, next, user, () => csrf.withCsrf(req, res, () => res.set('Cache-Control', 'no-store').render('staff/recoveryCodes', {
+        title: t('staff.recovery.title'), codes, next: res.locals.staffNext,
+      })));
+    } catch (e) {
+      res.locals.csrfToken = undefined;
+      if (e instanceof SignInRefused) { const m = refusedMessage(res, e); csrf.withCsrf(req, res, () => void renderEnrol(req, res, user, 429, m).catch(next)); return; }
+      if (!(e instanceof SecondFactorError)) throw e;
+      await auth.guard.failed('totp', user.id, ip);
+      csrf.withCsrf(req, res, () => void renderEnrol(req, res, user, 401, t(e.code)).catch(next));
+    }
+  });
+
+  // ---- the user's own security: second factor, recovery codes, API tokens -------------------------
+  const renderSecurity = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const user = (req as StaffRequest).staff;
+    const db = em();
+    const tokens = await listApiTokens(db, user);
+    res.set('Cache-Control', 'no-store');
+    res.status(status).render('staff/security', {
+      title: translator(res.locals.lang)('staff.security.title'),
+      totpSince: user.totpEnrolledAt, recoveryLeft: await recoveryCodesLeft(db, user),
+      tokens: tokens.map((x) => ({ id: x.id, name: x.name, prefix: x.prefix, createdAt: x.createdAt, lastUsedAt: x.lastUsedAt })),
+      revoked: req.query.revoked === '1',
+      ...extra,
+    });
+  };
+  r.get('/security', requireStaff, csrf.withCsrf, (req, res) => renderSecurity(req, res));
+  r.post('/security/tokens', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    const name = str(req.body?.name);
+    try {
+      const { token, row } = await createApiToken(em(), user, name);
+      await recordAudit(em(), { user, action: 'apiToken.created', ip: req.ip, details: { tokenId: row.id, name: row.name } });
+      await renderSecurity(req, res, { createdToken: token, createdName: row.name }, 201);
+    } catch (e) {
+      if (!(e instanceof ApiTokenError)) throw e;
+      await renderSecurity(req, res, { tokenError: translator(res.locals.lang)(e.code), tokenName: name }, 400);
+    }
+  });
+  r.post('/security/tokens/:id/revoke', requireStaff, urlencoded, csrf.protect, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    const id = str(req.params.id);
+    if (!(await revokeApiToken(em(), user, id))) { notFound(res); return; }
+    await recordAudit(em(), { user, action: 'apiToken.revoked', ip: req.ip, details: { tokenId: id } });
+    res.redirect(303, '/staff/security?revoked=1');
+  });
+  r.post('/security/recovery-codes', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
+    const user = (req as StaffRequest).staff;
+    const codes = await newRecoveryCodes(em(), auth.totpKey, user);
+    await recordAudit(em(), { user, action: 'staff.recoveryCodesRenewed', ip: req.ip });
+    res.set('Cache-Control', 'no-store').render('staff/recoveryCodes', { title: translator(res.locals.lang)('staff.recovery.title'), codes, next: '/staff/security' });
   });
 
   r.post('/logout', urlencoded, csrf.protect, (req, res) => {

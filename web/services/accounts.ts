@@ -1,6 +1,6 @@
 /**
  * The parents' space accounts: sign-up (identifier + password, verified by a one-time code sent
- * by email or SMS), sign-in with throttling kept in PostgreSQL, password reset by one-time code,
+ * by email or SMS), sign-in throttled in PostgreSQL (signInGuard.ts), password reset by one-time code,
  * and the parents' profile reused for every child. Passwords are hashed with argon2id (the
  * `argon2` defaults: m=64 MiB, t=3, p=4); one-time codes are stored as HMAC-SHA256 only.
  */
@@ -11,6 +11,7 @@ import { checkNewPassword, type AccountIdentifier } from '../../domain/account';
 import { toAsciiDigits } from '../../domain/names';
 import type { Language } from '../../domain/types';
 import { OneTimeCode, ParentAccount, type OneTimeCodePurpose, type ParentProfile } from '../../entities';
+import type { SignInGuard } from './signInGuard';
 
 /** Validity of a one-time code, attempts allowed, wait between two sends, sends per hour per account. */
 export const OTP_POLICY = { ttlMs: 10 * 60 * 1000, maxAttempts: 5, resendAfterMs: 60 * 1000, maxPerHour: 5 } as const;
@@ -19,8 +20,6 @@ export const OTP_POLICY = { ttlMs: 10 * 60 * 1000, maxAttempts: 5, resendAfterMs
 export function requesterHash(secret: string, ip: string): string {
   return createHmac('sha256', secret).update(`requester:${ip}`).digest('hex');
 }
-/** Failed sign-ins before a lock, and the lock's length. */
-export const SIGN_IN_POLICY = { maxFailures: 5, lockMs: 15 * 60 * 1000 } as const;
 
 /** Sends a one-time code to the identifier (email or SMS), in the parent's language. */
 export type CodeSender = (to: AccountIdentifier, code: string, purpose: OneTimeCodePurpose, lang: Language) => Promise<void>;
@@ -119,57 +118,53 @@ export async function consumeCode(deps: { em: EntityManager; secret: string; now
 
 /**
  * Creates an unverified account, or renews the password of one still unverified (the person who
- * proves the identifier wins).
- * @throws AccountError `account.password.*` at `password`, `account.exists` at `identifier` when a
- *   verified account already uses it.
+ * proves the identifier wins). When a verified account already uses the identifier nothing
+ * changes, but the same work is done (an argon2id hash of the typed password) so that the answer
+ * takes the same time: the caller answers exactly as for a new account and tells the owner.
+ * @returns `existing: true` with the verified account, or the (new or renewed) unverified account
+ * @throws AccountError `account.password.*` at `password`.
  */
-export async function signUp(em: EntityManager, id: AccountIdentifier, password: string, language: Language, now = new Date()): Promise<ParentAccount> {
+export async function signUp(em: EntityManager, id: AccountIdentifier, password: string, language: Language, now = new Date()): Promise<{ account: ParentAccount; existing: boolean }> {
   const problem = checkNewPassword(password, id.value);
   if (problem) throw new AccountError(problem, 'password');
   const existing = await findAccount(em, id);
-  if (existing?.verifiedAt) throw new AccountError('account.exists', 'identifier');
   const passwordHash = await argon2.hash(password, { type: argon2.argon2id });
+  if (existing?.verifiedAt) return { account: existing, existing: true };
   if (existing) {
     existing.passwordHash = passwordHash;
     existing.language = language;
     await em.flush();
-    return existing;
+    return { account: existing, existing: false };
   }
   const account = em.create(ParentAccount, {
     id: randomUUID(), ...(id.kind === 'email' ? { email: id.value } : { phone: id.value }), passwordHash, language,
     profile: {}, failedSignIns: 0, createdAt: now,
   });
   await em.flush();
-  return account;
+  return { account, existing: false };
 }
 
 /**
- * Verifies an identifier and password. Same cost whether or not the account exists.
+ * Verifies an identifier and password. Same cost whether or not the account exists. Throttled by
+ * `throttle.guard` (see signInGuard.ts): failures per client address across identifiers, per
+ * identifier and address (locks the attacker's address, not the owner), and a growing wait per
+ * identifier after 10 failures in an hour.
  * @returns the account (verified or not: the caller sends a code when not)
- * @throws AccountError `account.signIn.failed` (wrong identifier or password, one message for
- *   both), `account.signIn.locked` (with `minutes`) after 5 failures in a row, for 15 minutes.
+ * @throws SignInRefused (429 + Retry-After) before the password is checked; AccountError
+ *   `account.signIn.failed` (wrong identifier or password, one message for both).
  */
-export async function signIn(em: EntityManager, id: AccountIdentifier, password: string, now = new Date()): Promise<ParentAccount> {
+export async function signIn(em: EntityManager, id: AccountIdentifier, password: string, throttle: { guard: SignInGuard; ip: string }, now = new Date()): Promise<ParentAccount> {
+  const { guard, ip } = throttle;
+  await guard.check('parent', id.value, ip);
   const account = await findAccount(em, id);
-  if (!account) {
-    await argon2.hash(password, { type: argon2.argon2id }).catch(() => undefined);
+  const ok = account
+    ? await argon2.verify(account.passwordHash, password).catch(() => false)
+    : await argon2.hash(password, { type: argon2.argon2id }).then(() => false, () => false);
+  if (!account || !ok) {
+    await guard.failed('parent', id.value, ip);
     throw new AccountError('account.signIn.failed', 'password');
   }
-  if (account.lockedUntil && account.lockedUntil > now) {
-    throw new AccountError('account.signIn.locked', 'password', { minutes: String(Math.ceil((account.lockedUntil.getTime() - now.getTime()) / 60000)) });
-  }
-  const ok = await argon2.verify(account.passwordHash, password).catch(() => false);
-  if (!ok) {
-    account.failedSignIns += 1;
-    if (account.failedSignIns >= SIGN_IN_POLICY.maxFailures) {
-      account.lockedUntil = new Date(now.getTime() + SIGN_IN_POLICY.lockMs);
-      account.failedSignIns = 0;
-    }
-    await em.flush();
-    throw new AccountError('account.signIn.failed', 'password');
-  }
-  account.failedSignIns = 0;
-  account.lockedUntil = null;
+  await guard.succeeded('parent', id.value, ip);
   account.lastSignInAt = now;
   await em.flush();
   return account;

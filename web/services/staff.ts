@@ -48,23 +48,6 @@ export function canDecide(user: StaffUser): boolean {
   return user.role === 'director' || user.role === 'administrator';
 }
 
-/** Simple in-memory sign-in throttle: at most `max` failures per key in `windowMs`. */
-export class SignInThrottle {
-  private failures = new Map<string, number[]>();
-  constructor(private readonly max = 5, private readonly windowMs = 15 * 60 * 1000) {}
-  blocked(key: string, now = Date.now()): boolean {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, list);
-    return list.length >= this.max;
-  }
-  fail(key: string, now = Date.now()): void {
-    this.failures.set(key, [...(this.failures.get(key) ?? []), now]);
-  }
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
-}
-
 /** The four check results of a request (null while the checks have not run). */
 export function checksSummaryOf(pr: Pick<PreRegistration, 'ageCheck' | 'zoneCheck' | 'duplicateCheck' | 'hijriCheck'>): AutomaticChecksSummary | null {
   if (!pr.ageCheck || !pr.zoneCheck || !pr.duplicateCheck || !pr.hijriCheck) return null;
