@@ -15,7 +15,7 @@ import { connectTemporal, type TasjilTemporal } from '../../temporal/client';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/worker';
 import { createApp } from '../../web/app';
 import { gregorianToHijri } from '../../domain/hijri';
-import type { Config } from '../../config';
+import { loadConfig, type Config } from '../../config';
 import { requireStack } from './stack';
 
 export interface TestApp {
@@ -27,9 +27,12 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** Starts ORM + seed + worker + web. `withWorker: false` leaves workflows unprocessed; `clock` sets the app's "now". */
-export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; clock?: () => Date } = {}): Promise<TestApp> {
-  const config = requireStack();
+/**
+ * Starts ORM + seed + worker + web. `withWorker: false` leaves workflows unprocessed; `clock` sets
+ * the app's "now"; `env` adds configuration variables (e.g. `TRUST_PROXY`) to the test stack's.
+ */
+export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const config = opts.env ? (requireStack(), loadConfig({ ...process.env, ...opts.env })) : requireStack();
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') }); // keep the SDK's INFO lines out of the test output
   } catch {
