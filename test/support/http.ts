@@ -4,10 +4,12 @@
  */
 export class Browser {
   private cookies = new Map<string, string>();
-  constructor(readonly baseUrl: string) {}
+  /** `headers` are sent with every request (e.g. `X-Forwarded-For` behind a trusted proxy). */
+  constructor(readonly baseUrl: string, private readonly headers: Record<string, string> = {}) {}
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
     if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(this.baseUrl + path, { ...init, headers, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
@@ -16,6 +18,11 @@ export class Browser {
       this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
     }
     return res;
+  }
+
+  /** The value of a cookie the server set (e.g. the session cookie), or undefined. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 
   get(path: string): Promise<Response> {
