@@ -14,7 +14,7 @@ import { supervisionRouter } from '../web/routes/supervision';
 import { submitPreRegistration } from '../web/services/preRegistrations';
 import { todayInCasablanca } from '../domain/dates';
 import { startTestApp, testPhoto, validSubmission, eventually, type TestApp } from './support/app';
-import { Browser, inputValue } from './support/http';
+import { Browser } from './support/http';
 import { signInStaff } from './support/staff';
 
 const PASSWORD = 'Tasjil-Demo-2027';

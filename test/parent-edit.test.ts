@@ -12,7 +12,7 @@ import { gregorianToHijri } from '../domain/hijri';
 import { PreRegistration, PreRegistrationEvent, PreRegistrationRevision } from '../entities';
 import { DecisionRefused, submitParentEdit, withdrawPreRegistration } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
-import { Browser, inputValue } from './support/http';
+import { Browser } from './support/http';
 import { signInStaff, staffApiToken } from './support/staff';
 
 let t: TestApp;

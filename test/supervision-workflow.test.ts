@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PreRegistration, PreRegistrationEvent } from '../entities';
 import { sendDecision, submitPreRegistration } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
-import { Browser, inputValue } from './support/http';
+import { Browser } from './support/http';
 import { signInStaff } from './support/staff';
 
 let t: TestApp;
