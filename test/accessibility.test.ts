@@ -1,6 +1,6 @@
 /**
  * Accessibility, small-screen fit and page weight of every parent-facing page (and the staff
- * sign-in), in Arabic and French at 360 px and 1280 px, in Debian's Chromium driven by playwright-core
+ * sign-in with its second-factor pages: enrolment by QR code, recovery codes, code step), in Arabic and French at 360 px and 1280 px, in Debian's Chromium driven by playwright-core
  * — the one-page form and its follow-up pages, and the parents' space: account pages (sign-up,
  * sign-in, code sent at sign-up, reset and its code page), the space with one draft and one request,
  * each of the 7 steps of a draft, a step with errors, and a request's receipt:
@@ -21,6 +21,7 @@ import { signUp } from '../web/services/accounts';
 import { requestCorrection } from '../web/services/preRegistrations';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser as HttpClient, inputValue, toFormFields } from './support/http';
+import { totpCode } from './support/staff';
 
 const OUT = path.join(__dirname, '..', 'test-output');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -241,7 +242,7 @@ async function auditor(lang: Lang, width: number) {
 
 /** Every page of the list in one language at one width; returns the problems found. */
 async function auditAll(lang: Lang, width: number): Promise<string[]> {
-  const { context, page, problems, visit, act } = await auditor(lang, width);
+  const { context, page, problems, visit, act, m } = await auditor(lang, width);
 
   await visit('home', '/');
   const chooser = `/pre-registration/new?level=primary1`;
@@ -263,8 +264,37 @@ async function auditAll(lang: Lang, width: number): Promise<string[]> {
   await visit('correction-form', `/pre-registrations/${correction.reference}/correct`);
   await visit('staff-login', '/staff/login');
 
+  // Staff: enrolment in the second factor at a first sign-in (QR code), the recovery codes, and
+  // the code step of the next sign-in.
+  const username = await newStaffUser();
+  await page.fill('#username', username);
+  await page.fill('#password', STAFF_PASSWORD);
+  await act('staff-enrol', (u) => u.pathname === '/staff/login/enrol', () => page.click('form[action="/staff/login"] button[type="submit"]'));
+  const secret = (await page.textContent('#totp-secret'))!.replace(/\s/g, '');
+  await page.fill('#code', await totpCode(secret));
+  m.reset();
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/staff/login/enrol"] button[type="submit"]')]);
+  await audit(page, 'staff-recovery-codes', lang, width, problems, m);
+  expect(await page.locator('#recovery-codes li').count()).toBe(10);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/staff/login'), page.click('form[action="/staff/logout"] button[type="submit"]')]);
+  await page.fill('#username', username);
+  await page.fill('#password', STAFF_PASSWORD);
+  await act('staff-code', (u) => u.pathname === '/staff/login/code', () => page.click('form[action="/staff/login"] button[type="submit"]'));
+
   await context.close();
   return problems;
+}
+
+const STAFF_PASSWORD = 'Bab-Doukkala-2027';
+/** A director account of its own, not yet enrolled in the second factor. */
+async function newStaffUser(): Promise<string> {
+  const username = `director.a11y-${randomUUID().slice(0, 8)}`;
+  const argon2 = await import('argon2');
+  await t.orm.em.fork().getConnection().execute(
+    `insert into staff_user (id, username, password_hash, display_name, role, school_code, active, created_at) values (?, ?, ?, 'A11y', 'director', ?, true, now())`,
+    [randomUUID(), username, await argon2.hash(STAFF_PASSWORD, { type: argon2.argon2id }), school.schoolCode],
+  );
+  return username;
 }
 
 /** The parents' space pages in one language at one width; returns the problems found. */
@@ -327,6 +357,6 @@ test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, s
 test('page weights are written to test-output/page-weights.json', () => {
   fs.writeFileSync(path.join(OUT, 'page-weights.json'), `${JSON.stringify({ limitBytes: MAX_BYTES, excludes: 'the child photo', pages: weights }, null, 2)}\n`);
   const all = Object.values(weights).flatMap((w) => Object.values(w));
-  expect(all.length).toBe((13 + 15) * LANGS.length * WIDTHS.length);
+  expect(all.length).toBe((16 + 15) * LANGS.length * WIDTHS.length);
   expect(Math.max(...all)).toBeLessThan(MAX_BYTES);
 });

@@ -1,14 +1,14 @@
 /**
  * Staff sign-in for tests: the password, then the second-factor step with the TOTP code computed
  * from the demo secret (every demo staff account is enrolled with it by the seeder), as a person
- * with an authenticator app would. A code is accepted once: when a suite signs the same account
- * in twice within one 30-second step, the next step's code (accepted: ±1 step) is used, and past
- * that the helper waits for the clock — never a back door.
+ * with an authenticator app would. A code is accepted once (see `forgetLastStep` for suites that
+ * sign the same account in many times within 30 seconds).
  */
 import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { DEMO_TOTP_SECRET } from '../../migrations/seeders/demoAccounts';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
 import { StaffUser } from '../../entities';
 import { createApiToken } from '../../web/services/apiTokens';
 import { Browser, inputValue } from './http';
@@ -18,19 +18,32 @@ export function totpCode(secret = DEMO_TOTP_SECRET, steps = 0, at = Date.now()):
   return generate({ secret, epoch: Math.floor(at / 1000) + steps * 30 });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Posts the code step until a code is accepted (current step, then the next, then waits for the
- * clock). @returns the final answer (303 when signed in).
+ * Suites run in parallel and sign the same demo accounts in, and a code is accepted once: when
+ * the codes of the previous, current and next steps have all been used by other sign-ins, the
+ * helper skips ahead in time the only way a test can, by forgetting the account's last accepted
+ * step in the database (what 30 seconds of waiting would give). The refusal of a replayed code
+ * itself is tested in test/totp.test.ts, without this.
  */
-async function codeStep(submit: (code: string) => Promise<{ status: number; replayed: boolean }>, secret: string): Promise<number> {
-  for (let round = 0; round < 3; round++) {
-    for (const steps of [0, 1]) {
+async function forgetLastStep(username: string): Promise<void> {
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query('update staff_user set totp_last_step = null where username = $1', [username]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Posts the code step until a code is accepted. @returns the final answer's status. */
+async function codeStep(username: string, submit: (code: string) => Promise<{ status: number; replayed: boolean }>, secret: string): Promise<number> {
+  for (let round = 0; round < 2; round++) {
+    for (const steps of [-1, 0, 1]) {
       const r = await submit(await totpCode(secret, steps));
       if (!r.replayed) return r.status;
     }
-    await sleep(30_000 - (Date.now() % 30_000) + 200);
+    await forgetLastStep(username);
   }
   throw new Error('staff sign-in: every TOTP code was refused as already used');
 }
@@ -45,7 +58,7 @@ export async function signInStaff(b: Browser, username: string, password: string
   const first = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username, password, next: opts.next ?? '' });
   if (first.status !== 303 || first.headers.get('location') !== '/staff/login/code') return first;
   let last: Response = first;
-  await codeStep(async (code) => {
+  await codeStep(username, async (code) => {
     const page = await (await b.get('/staff/login/code')).text();
     last = await b.postForm('/staff/login/code', { _csrf: inputValue(page, '_csrf')!, code });
     const body = last.status === 401 ? await last.clone().text() : '';
@@ -60,7 +73,7 @@ export async function signInStaffPage(page: Page, baseUrl: string, username: str
   await page.fill('#username', username);
   await page.fill('#password', password);
   await Promise.all([page.waitForURL(/\/staff\/login\/code/), page.click('button[type=submit]')]);
-  await codeStep(async (code) => {
+  await codeStep(username, async (code) => {
     await page.fill('#code', code);
     const [res] = await Promise.all([page.waitForNavigation(), page.click('form[action="/staff/login/code"] button[type=submit]')]);
     const replayed = new URL(page.url()).pathname === '/staff/login/code' && (await page.content()).match(/Ce code a déjà servi|سبق استعمال هذا الرمز/) !== null;

@@ -115,7 +115,11 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
       req.session.staffUserId = user.id;
       req.session.save((saveErr) => {
         if (saveErr) return next(saveErr);
-        if (then) { res.locals.staffNext = target; then(); } else res.redirect(303, target);
+        if (then) {
+          res.locals.staffNext = target;
+          res.locals.staff = { displayName: user.displayName, role: user.role };
+          then();
+        } else res.redirect(303, target);
       });
     });
   };
