@@ -105,7 +105,11 @@ test('API: submit → checks → director approves → registered with a Massar 
     ['email', expectedRegistered.subject],
   ]);
   expect(mails[1].body).toContain(final.massarCode);
-  const sms = await outbox(e164(phone));
+  // The SMS go through their own activity: wait for both as for the emails.
+  const sms = await eventually(async () => {
+    const rows = await outbox(e164(phone));
+    return rows.length >= 2 ? rows : null;
+  });
   expect(sms.map((m) => [m.channel, m.body])).toEqual([
     ['sms', expectedReceived.sms],
     ['sms', expectedRegistered.sms],
