@@ -10,6 +10,7 @@ import { PreRegistration } from '../entities';
 import { translator } from '../web/i18n';
 import { eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff, staffApiToken } from './support/staff';
 
 const SCHOOL = '04421A03';
 const PASSWORD = 'Tasjil-Demo-2027';
@@ -31,7 +32,9 @@ beforeAll(async () => {
 });
 afterAll(async () => { await t?.stop(); });
 
-const basic = (u: string) => `Basic ${Buffer.from(`${u}:${PASSWORD}`).toString('base64')}`;
+const tokens = new Map<string, string>();
+/** `Bearer <token>` of an API token of the staff user `u` (made once per username). */
+const bearer = async (u: string) => `Bearer ${tokens.get(u) ?? tokens.set(u, await staffApiToken(t.orm, u)).get(u)!}`;
 
 async function submitted(where: typeof place): Promise<string> {
   const base = validSubmission(where);
@@ -45,13 +48,12 @@ async function submitted(where: typeof place): Promise<string> {
 }
 async function signedIn(username: string): Promise<Browser> {
   const b = new Browser(t.baseUrl);
-  const login = await (await b.get('/staff/login')).text();
-  const res = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username, password: PASSWORD });
+  const res = await signInStaff(b, username, PASSWORD);
   expect(res.status).toBe(303);
   return b;
 }
-const apiDecide = (reference: string, username: string, body: Record<string, unknown>) => fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}/decision`, {
-  method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(username) }, body: JSON.stringify(body),
+const apiDecide = async (reference: string, username: string, body: Record<string, unknown>) => fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}/decision`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: await bearer(username) }, body: JSON.stringify(body),
 });
 const statusOf = async (reference: string) => (await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).status;
 const audits = (references: string[]) => t.orm.em.fork().getConnection().execute<Array<{ reference: string; action: string; details: Record<string, unknown> }>>(

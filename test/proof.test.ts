@@ -11,6 +11,7 @@ import { requestCorrection, sendDecision } from '../web/services/preRegistration
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
 import { spaceHelpers } from './support/space';
+import { staffApiToken } from './support/staff';
 
 let t: TestApp;
 let photo: Buffer;
@@ -28,7 +29,8 @@ afterAll(async () => { await t?.stop(); });
 const CHILD = { firstNameAr: 'زهيرة', firstNameLatin: 'Zouhaira' };
 const PUBLIC_KEYS = ['editable', 'level', 'openedAt', 'proof', 'reference', 'schoolYear', 'status', 'submittedAt', 'timeline', 'updatedAt'];
 const DETAIL_KEYS = ['correctionMessage', 'decisionNote', 'massarCode', 'rejectionReasons', 'school'];
-const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+/** `Bearer <token>` of a fresh API token of the staff user `u`. */
+const bearer = async (u: string) => `Bearer ${await staffApiToken(t.orm, u)}`;
 
 async function submitted() {
   const base = validSubmission(school);
@@ -104,12 +106,12 @@ test('a correction asked for: the message only after proof; staff in scope see e
   expect(Object.keys(anon.body).sort()).toEqual(PUBLIC_KEYS);
   expect(JSON.stringify(anon.body)).not.toContain(message);
   expect((await apiView(reference, { 'X-Birth-Certificate-Number': certificate })).body).toMatchObject({ proof: 'certificate', correctionMessage: message, decisionNote: null });
-  const staff = await apiView(reference, { Authorization: basic(school.director.username, school.director.password) });
+  const staff = await apiView(reference, { Authorization: await bearer(school.director.username) });
   expect(staff.status).toBe(200);
   expect(Object.keys(staff.body).sort()).toEqual([...PUBLIC_KEYS, ...DETAIL_KEYS].sort());
   expect(staff.body).toMatchObject({ proof: 'staff', correctionMessage: message });
   const other = await demoSchool(t, 'second');
-  expect((await apiView(reference, { Authorization: basic(other.director.username, other.director.password) })).status).toBe(404);
+  expect((await apiView(reference, { Authorization: await bearer(other.director.username) })).status).toBe(404);
 
   const page = await (await new Browser(t.baseUrl).get(`/pre-registrations/${reference}?lang=fr`)).text();
   expect(shown(page, { message, child: CHILD.firstNameLatin })).toEqual({ child: false, school: false, message: false });
