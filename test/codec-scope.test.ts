@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { gregorianToHijri } from '../domain/hijri';
 import { codecFromConfig } from '../temporal/codec';
-import { startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser } from './support/http';
 import { signInStaff } from './support/staff';
 
@@ -34,7 +34,8 @@ async function submitted(schoolCode: string): Promise<{ reference: string; paylo
   const res = await fetch(`${t.baseUrl}/api/v1/pre-registrations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   expect(res.status).toBe(201);
   const { reference } = await res.json() as { reference: string };
-  const history = await t.temporal.rawHistory(reference);
+  // The workflow is started right after the answer (the intake starter): wait for its history.
+  const history = await eventually(() => t.temporal.rawHistory(reference), 30000);
   const [p] = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads!;
   return {
     reference,
