@@ -17,6 +17,7 @@ import { startHealthServer } from '../observability/healthServer';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { gregorianToHijri } from '../domain/hijri';
 import { freePort } from '../scripts/lib/temporal';
+import { staffApiToken } from './support/staff';
 
 let t: TestApp;
 let photo: Buffer;
@@ -26,8 +27,8 @@ beforeAll(async () => {
 }, 120000);
 afterAll(async () => { await t?.stop(); });
 
-const PASSWORD = 'Tasjil-Demo-2027';
-const basic = (u: string) => `Basic ${Buffer.from(`${u}:${PASSWORD}`).toString('base64')}`;
+/** `Bearer <token>` of a fresh API token of the staff user `u` (HTTP Basic is refused). */
+const bearer = async (u: string) => `Bearer ${await staffApiToken(t.orm, u)}`;
 
 /** A valid API submission with a unique certificate, CIN, birth date and contact. */
 async function submissionBody(): Promise<Record<string, unknown>> {
@@ -188,12 +189,13 @@ describe('metrics', () => {
       > sample(before, 'tasjil_notifications_total', { event: 'received', channel: 'sms', outcome: 'sent' }), 30000);
 
     const school = await demoSchool(t);
+    const auth = await bearer(school.director.username);
     const decided = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}/decision`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(school.director.username) }, body: JSON.stringify({ decision: 'approve' }),
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body: JSON.stringify({ decision: 'approve' }),
     });
     expect(decided.status).toBe(200);
     const again = await fetch(`${t.baseUrl}/api/v1/pre-registrations/${reference}/decision`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(school.director.username) }, body: JSON.stringify({ decision: 'approve' }),
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: auth }, body: JSON.stringify({ decision: 'approve' }),
     });
     expect(again.status).toBe(409);
 
