@@ -45,6 +45,12 @@ export const SUBMISSION_LIMITS = {
 } as const;
 
 /**
+ * Bounds of the structure, checked before any field is read so that a hostile body costs little:
+ * at most `siblingRows` sibling rows (blank rows included), at most `text` characters in any value.
+ */
+export const STRUCTURE_LIMITS = { siblingRows: 2 * SUBMISSION_LIMITS.siblings, text: 1000, badKeys: 5 } as const;
+
+/**
  * A child is refused as too old when born before 1 January of (start year − 10): older than any
  * child who could plausibly enter preschool or the first year of primary.
  */
@@ -83,7 +89,7 @@ export type SubmissionErrorCode = (typeof SUBMISSION_ERROR_CODES)[number];
 // (CSRF token, submit button…) are dropped. Values of the wrong type are reported as
 // `validation.invalid` at their path and then treated as absent.
 
-const leaf = z.string().nullish();
+const leaf = z.string().max(STRUCTURE_LIMITS.text).nullish();
 const namesShape = { firstNameAr: leaf, lastNameAr: leaf, firstNameLatin: leaf, lastNameLatin: leaf };
 const parentShape = z.object({ ...namesShape, cin: leaf, profession: leaf, address: leaf, phone: leaf, email: leaf }).nullish();
 
@@ -102,7 +108,7 @@ const rawSubmissionSchema = z.object({
       motherLineage: leaf,
     })
     .nullish(),
-  siblings: z.array(z.object({ ...namesShape, birthDate: leaf }).nullish()).nullish(),
+  siblings: z.array(z.object({ ...namesShape, birthDate: leaf }).nullish()).max(STRUCTURE_LIMITS.siblingRows).nullish(),
   guardianRole: leaf,
   father: parentShape,
   mother: parentShape,
@@ -469,7 +475,12 @@ export function parseSubmission(raw: unknown, ctx: SubmissionContext): Submissio
   const input = copyPlain(raw, 4) as Record<string, unknown>;
   const { rows, keys, badKeys } = siblingRows(input.siblings);
   input.siblings = rows;
-  for (const k of badKeys) v.errors.add(`siblings.${k}`, 'validation.invalid');
+  for (const k of badKeys.slice(0, STRUCTURE_LIMITS.badKeys)) v.errors.add(`siblings.${k}`, 'validation.invalid');
+  // Too many rows: one error, and no row is read.
+  if (Array.isArray(rows) && rows.length > STRUCTURE_LIMITS.siblingRows) {
+    v.errors.add('siblings', 'validation.tooMany', { max: String(SUBMISSION_LIMITS.siblings) });
+    input.siblings = [];
+  }
 
   // Structure: report values of the wrong type, drop them and parse again.
   let parsed = rawSubmissionSchema.safeParse(input);

@@ -3,7 +3,7 @@
  * supervisors, and the JSON API under /api/v1. Arabic (RTL) by default, French on `?lang=fr`
  * (remembered in a cookie). No page needs JavaScript.
  */
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { engine } from 'express-handlebars';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
@@ -18,7 +18,6 @@ import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Language } from '../domain/types';
 import type { TasjilTemporal } from '../temporal/client';
-import { translator } from './i18n';
 import { helpers } from './views/helpers';
 import { parentRouter } from './routes/parent';
 import { staffRouter } from './routes/staff';
@@ -39,6 +38,9 @@ import { httpRequestDuration, metricsAuthorized, registerBacklogGauges, registry
 import type { AuthDeps } from './auth';
 import { DEFAULT_SIGN_IN_LIMITS, SignInGuard } from './services/signInGuard';
 import { totpKey } from './services/secondFactor';
+import { errorHandler, sendError } from './http/errors';
+import { noStore, securityHeaders } from './http/headers';
+import { refuseBadInput } from './http/input';
 
 /** What every router receives. */
 export interface WebDeps {
@@ -122,15 +124,8 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   // uncached, each page re-read and re-compiled its layout and partials — most of a status page's CPU).
   app.enable('view cache');
 
-  app.use((_req, res, next) => {
-    res.set({
-      'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'same-origin',
-      'X-Frame-Options': 'DENY',
-    });
-    next();
-  });
+  // Headers: helmet (CSP, no framing, HSTS in production).
+  app.use(securityHeaders(config.NODE_ENV === 'production'));
   // One line per request (pino-http): its id (an incoming X-Request-Id when short and safe, else a
   // new one, echoed in the response), method, path without the query (which may hold a searched
   // name) and with references and ids masked, route pattern, status, duration. No header, no body.
@@ -167,6 +162,10 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     next();
   });
   app.use('/static', express.static(path.join(__dirname, 'public'), { maxAge: config.NODE_ENV === 'production' ? '7d' : 0 }));
+  // Everything after the public static files: never stored by a browser or a proxy; the path and
+  // query string checked at the door (no NUL, no broken percent-encoding).
+  app.use(noStore);
+  app.use(refuseBadInput);
   // Liveness: the process answers.
   app.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
   // Readiness: PostgreSQL and Temporal each answer within READY_TIMEOUT_MS, and not shutting down.
@@ -220,7 +219,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use((req, res, next) => {
     const lang = languageOf(req);
     if (req.query.lang === 'ar' || req.query.lang === 'fr') {
-      res.cookie('lang', lang, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true });
+      res.cookie('lang', lang, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true, secure: config.NODE_ENV === 'production' });
     }
     res.locals.lang = lang;
     res.locals.dir = lang === 'ar' ? 'rtl' : 'ltr';
@@ -274,23 +273,8 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use('/space', spaceRouter(routeDeps, csrf));
   app.use('/', parentRouter(routeDeps, csrf));
 
-  app.use((req, res) => {
-    res.status(404);
-    if (req.path.startsWith('/api/')) { res.json({ error: 'notFound' }); return; }
-    res.render('error', { title: translator(res.locals.lang)('error.notFound.title'), message: translator(res.locals.lang)('error.notFound.body') });
-  });
-  const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const status = (err as { code?: string }).code === 'EBADCSRFTOKEN' ? 403
-      : typeof (err as { status?: number }).status === 'number' && (err as { status: number }).status < 500 ? (err as { status: number }).status : 500;
-    if (status >= 500) req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed');
-    if (res.headersSent) return;
-    res.status(status);
-    const t = translator(res.locals.lang ?? 'ar');
-    const key = status === 403 ? 'error.forbidden' : status === 413 ? 'error.tooLarge' : status < 500 ? 'error.badRequest' : 'error.server';
-    if (req.path.startsWith('/api/')) { res.json({ error: key.replace('error.', ''), message: t(`${key}.body`) }); return; }
-    res.render('error', { title: t(`${key}.title`), message: t(`${key}.body`) });
-  };
-  app.use(onError);
+  app.use((req, res) => { sendError(req, res, 404, 'error.notFound'); });
+  app.use(errorHandler((err, req) => req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed')));
   return {
     app,
     close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); },

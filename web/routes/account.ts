@@ -16,6 +16,7 @@ import type { AuthDeps } from '../auth';
 import { SignInRefused } from '../services/signInGuard';
 import { randomUUID } from 'node:crypto';
 import { translator } from '../i18n';
+import { formBody } from '../http/bodies';
 import {
   AccountError, consumeCode, identifierOf, issueCode, findAccount, requesterHash, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
 } from '../services/accounts';
@@ -79,7 +80,7 @@ export function requireParent(deps: WebDeps) {
 /** The account pages, mounted at `/account`. `close` ends the mailer's pooled connections. */
 export function accountRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): { router: Router; close(): void } {
   const r = Router();
-  const urlencoded = express.urlencoded({ extended: true, limit: '20kb' });
+  const urlencoded = formBody({ fields: 20 });
   let mailer: Mailer | null = null;
   let sms: SmsSender | null = null;
   const send = codeSender(() => (mailer ??= createMailer(deps.config)), () => (sms ??= createSmsSender(deps.config)));

@@ -3,7 +3,7 @@
  * pages. Staff endpoints authenticate with a per-user API token (`Authorization: Bearer`, RFC 6750)
  * over TLS — no cookies, so no CSRF. HTTP Basic is refused (401) with the way to get a token.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import { isReference, normalizeReference } from '../../domain/reference';
@@ -21,14 +21,38 @@ import { userOfApiToken } from '../services/apiTokens';
 import { SignInRefused } from '../services/signInGuard';
 import type { AuthDeps } from '../auth';
 import { audit } from './staff';
+import { jsonBody, photoJsonLimit } from '../http/bodies';
+import { InputError } from '../http/errors';
+import { hasBadText } from '../http/input';
 
 const tAr = translator('ar');
 const tFr = translator('fr');
 
-/** Per-field errors with the message in both languages. */
+/** At most this many field errors in an answer (`errorCount` gives the total). */
+export const MAX_API_ERRORS = 50;
+
+/** Per-field errors with the message in both languages: the first `MAX_API_ERRORS`. */
 export function apiErrors(errors: FieldError[]) {
-  return errors.map((e) => ({ field: e.field, code: e.code, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) } }));
+  return errors.slice(0, MAX_API_ERRORS).map((e) => ({ field: e.field, code: e.code, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) } }));
 }
+
+/** The body of a 400 for field errors: the first `MAX_API_ERRORS` and their total. */
+export function validationAnswer(errors: FieldError[]) {
+  return { error: 'validation', errors: apiErrors(errors), errorCount: errors.length };
+}
+
+/**
+ * The API's JSON bodies: 64 KB, except the two routes that carry a base64 photo (submit, change),
+ * whose limit is the photo's size in base64 plus 64 KB.
+ */
+const photoJson = jsonBody({ limit: photoJsonLimit(MAX_PHOTO_BYTES), photoMaxBytes: MAX_PHOTO_BYTES });
+const smallJson = jsonBody();
+export const apiJsonBody: RequestHandler = (req, res, next) => {
+  // Submission with the photo as multipart (`submission` + `photo` parts): parsed by its route.
+  if (req.method === 'POST' && req.path === '/pre-registrations' && req.is('multipart/form-data')) { next(); return; }
+  const carriesPhoto = (req.method === 'POST' && req.path === '/pre-registrations') || (req.method === 'PUT' && /^\/pre-registrations\/[^/]+$/.test(req.path));
+  (carriesPhoto ? photoJson : smallJson)(req, res, next);
+};
 
 /**
  * The proof by birth certificate number (header `X-Birth-Certificate-Number`), through the unlock
@@ -51,7 +75,7 @@ export async function proveWithCertificate(deps: RouteDeps, req: Request, res: R
 
 export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
   const r = Router();
-  r.use(express.json({ limit: '15mb' }));
+  r.use(apiJsonBody);
 
   r.get('/openapi.json', (_req, res) => { res.json(openApiDocument(deps.config.publicBaseUrl)); });
 
@@ -112,8 +136,10 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
         const parsed: unknown = JSON.parse(text);
         body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : {};
       } catch {
-        throw Object.assign(new Error('the submission part is not JSON'), { status: 400 });
+        throw new InputError(400, 'input.malformed');
       }
+      // The JSON part did not go through jsonBody: the same checks here (NUL, lone surrogates).
+      if (hasBadText(body)) throw new InputError(400, 'input.badText');
       photo = (req as Request & { photoTooLarge?: boolean }).photoTooLarge ? Buffer.alloc(MAX_PHOTO_BYTES + 1) : files.photo?.[0]?.buffer;
       delete body.photo;
     } else {
@@ -133,7 +159,7 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
         res.status(422).json({ error: result.reason, message: { ar: tAr(e.code, e.params ?? {}), fr: tFr(e.code, e.params ?? {}) }, errors: apiErrors(result.errors) });
         return;
       }
-      res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) });
+      res.status(400).json(validationAnswer(result.errors));
       return;
     }
     if (result.existing) res.set('Tasjil-Existing-Request', 'true');

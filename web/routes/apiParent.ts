@@ -5,17 +5,17 @@
  * (`POST /pre-registrations/{reference}/withdraw`). The caller proves they hold the file with the
  * header `X-Birth-Certificate-Number` (the child's birth certificate number as submitted).
  */
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { normalizeReference } from '../../domain/reference';
 import { PreRegistration } from '../../entities';
 import type { RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { DecisionRefused, submitCorrection, submitParentEdit, withdrawPreRegistration } from '../services/preRegistrations';
-import { apiErrors, proveWithCertificate } from './api';
+import { apiErrors, apiJsonBody, proveWithCertificate, validationAnswer } from './api';
 
 export function apiParentRouter(deps: RouteDeps): Router {
   const r = Router();
-  r.use(express.json({ limit: '15mb' }));
+  r.use(apiJsonBody);
 
   /** The request if the certificate number matches (one throttle with the status page), else answers 404/403/429 and returns null. */
   const verified = async (req: Request, res: Response): Promise<string | null> => {
@@ -46,7 +46,7 @@ export function apiParentRouter(deps: RouteDeps): Router {
         res.status(422).json({ error: result.reason, message: { ar: translator('ar')(e.code, e.params ?? {}), fr: translator('fr')(e.code, e.params ?? {}) }, errors: apiErrors(result.errors) });
         return;
       }
-      if (!result.ok) { res.status(400).json({ error: 'validation', errors: apiErrors(result.errors) }); return; }
+      if (!result.ok) { res.status(400).json(validationAnswer(result.errors)); return; }
       res.json({ reference, status: result.status });
     } catch (err) {
       refused(res, err);

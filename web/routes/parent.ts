@@ -4,7 +4,6 @@
  * status page.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isReference, normalizeReference } from '../../domain/reference';
@@ -19,6 +18,7 @@ import {
 } from '../services/preRegistrations';
 import type { FieldError } from '../../domain/submission';
 import { MAX_PHOTO_BYTES } from '../services/photos';
+import { formBody, photoForm } from '../http/bodies';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -42,19 +42,10 @@ async function chooserModel(em: EntityManager, lang: Language, c: Chooser) {
 
 export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
   const r = Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 300 } });
   const em = () => deps.orm.em.fork();
-  /** Multipart parsing of the form; a photo over the limit is flagged (a field message), not an error page. */
-  const photoUpload = (req: Request, res: Response, next: NextFunction) => {
-    upload.single('photo')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
-        (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true;
-        next();
-        return;
-      }
-      next(err);
-    });
-  };
+  /** Multipart parsing of the form (before the CSRF check); a photo over the limit is flagged (a field message, every other field kept), not an error page. */
+  const photoUpload = photoForm({ field: 'photo', maxFileBytes: MAX_PHOTO_BYTES, fields: 300, maxBodyBytes: 5 * MAX_PHOTO_BYTES });
+  const urlencoded = formBody({ fields: 20 });
 
   r.get('/', csrf.withCsrf, (req, res) => {
     res.render('parent/home', { title: translator(res.locals.lang)('parent.home.title') });
@@ -142,7 +133,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
    * right → this session sees the details and may manage the request; wrong → the status page
    * says so with the tries left; locked → 429 with Retry-After and the time to wait.
    */
-  r.post('/pre-registrations/:reference/unlock', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, csrf.withCsrf, async (req, res, next) => {
+  r.post('/pre-registrations/:reference/unlock', urlencoded, csrf.protect, csrf.withCsrf, async (req, res, next) => {
     const reference = normalizeReference(String(req.params.reference));
     const db = em();
     const outcome = await deps.unlock.unlock(db, reference, str((req.body as Record<string, unknown>)?.birthCertificateNumber), req.ip ?? '');
@@ -166,7 +157,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     req.session.save((err) => (err ? next(err) : res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`)));
   });
 
-  r.post('/pre-registrations/:reference/withdraw', express.urlencoded({ extended: true, limit: '20kb' }), csrf.protect, async (req, res) => {
+  r.post('/pre-registrations/:reference/withdraw', urlencoded, csrf.protect, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     if (!(await unlocked(req, reference))) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
     try {

@@ -10,6 +10,7 @@ import { AuditLog, PreRegistration, type StaffUser } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { translator } from '../i18n';
+import { formBody } from '../http/bodies';
 import { DecisionRefused, sendUpdate } from '../services/preRegistrations';
 import { findInScope, scopeFilter } from '../services/staff';
 
@@ -54,7 +55,7 @@ export async function notExported(em: EntityManager, user: StaffUser, lang: 'ar'
 /** The reconciliation router: `GET /` (the list) and `POST /:reference/retry-export`. */
 export function reconciliationRouter(deps: WebDeps, csrf: Csrf): Router {
   const r = Router();
-  const urlencoded = express.urlencoded({ extended: false, limit: '10kb' });
+  const urlencoded = formBody({ fields: 20 });
   const requireStaff = requireStaffMiddleware(deps.orm);
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
 

@@ -6,7 +6,6 @@
  * correction); withdrawal. Every step is a plain form: no JavaScript needed.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { gregorianToHijri } from '../../domain/hijri';
 import type { FieldError } from '../../domain/submission';
@@ -21,6 +20,7 @@ import { summaryLabel } from './parent';
 import * as map from '../services/schoolMap';
 import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
 import { profileFrom } from '../services/accounts';
+import { formBody, photoForm } from '../http/bodies';
 import {
   DecisionRefused, canParentEdit, errorsByField, submitCorrection, submitParentEdit, submitPreRegistration, withdrawPreRegistration,
 } from '../services/preRegistrations';
@@ -34,14 +34,8 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
   const signedIn = requireParent(deps);
-  const urlencoded = express.urlencoded({ extended: true, limit: '100kb', parameterLimit: 400 });
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 20 } });
-  const photoUpload = (req: Request, res: Response, next: NextFunction) => {
-    upload.single('photo')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') { (req as Request & { photoTooLarge?: boolean }).photoTooLarge = true; next(); return; }
-      next(err);
-    });
-  };
+  const urlencoded = formBody({ fields: 400 });
+  const photoUpload = photoForm({ field: 'photo', maxFileBytes: MAX_PHOTO_BYTES, fields: 20, maxBodyBytes: 5 * MAX_PHOTO_BYTES });
   const accountOf = (db: EntityManager, res: Response) => db.findOneOrFail(ParentAccount, { id: (res.locals.parent as { id: string }).id });
   const loadDraft = async (db: EntityManager, req: Request, res: Response) => {
     const id = String(req.params.id);

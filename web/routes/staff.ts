@@ -18,6 +18,11 @@ import { requireStaff as requireStaffMiddleware, type AuthDeps, type StaffReques
 import { SignInRefused } from '../services/signInGuard';
 import { confirmEnrolment, enrolmentQr, groupSecret, newRecoveryCodes, pendingSecret, recoveryCodesLeft, SecondFactorError, verifySecondFactor } from '../services/secondFactor';
 import { ApiTokenError, createApiToken, listApiTokens, revokeApiToken } from '../services/apiTokens';
+import { formBody } from '../http/bodies';
+import { queryInt } from '../http/input';
+
+/** Page numbers of lists: 1 to 100,000 (a 400 otherwise). */
+const PAGE_RANGE = { min: 1, max: 100_000, fallback: 1 };
 import { readableHistory } from '../services/history';
 import { openForStaff } from '../services/preRegistrations';
 import { askForCorrection, decide } from '../services/decisions';
@@ -45,7 +50,7 @@ const PENDING_MS = 10 * 60 * 1000;
 
 export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
   const r = Router();
-  const urlencoded = express.urlencoded({ extended: true, limit: '100kb' });
+  const urlencoded = formBody({ fields: 400 });
   const em = () => deps.orm.em.fork();
   const requireStaff = requireStaffMiddleware(deps.orm);
   const notFound = (res: Response) => {
@@ -248,7 +253,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     const result = await queuePage(db, user, {
       q: str(req.query.q), status: str(req.query.status), check: str(req.query.check), view: str(req.query.view),
       from: str(req.query.from), to: str(req.query.to), sort: str(req.query.sort), dir: str(req.query.dir),
-      page: Number.parseInt(str(req.query.page) || '1', 10) || 1, pageSize: PAGE_SIZE,
+      page: queryInt(req.query.page, 'page', PAGE_RANGE), pageSize: PAGE_SIZE,
     }, codes);
     const query = result.query;
     if (query.q) await recordAudit(db, { user, action: 'queue.search', ip: req.ip, details: { q: query.q, results: result.total } });
@@ -353,7 +358,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     const user = (req as StaffRequest).staff;
     if (!canReadAudit(user)) { forbidden(res); return; }
     const t = translator(res.locals.lang);
-    const page = Math.max(1, Number.parseInt(str(req.query.page) || '1', 10) || 1);
+    const page = queryInt(req.query.page, 'page', PAGE_RANGE);
     const reference = str(req.query.reference).trim();
     const action = str(req.query.action).trim();
     const { rows, total } = await listAudit(em(), user, { page, pageSize: PAGE_SIZE, reference: reference || undefined, action: action || undefined });
