@@ -343,7 +343,6 @@ describe('hostile input', () => {
 
   afterAll(() => {
     const summary = [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
-    // eslint-disable-next-line no-console
     console.log(`hostile input: ${tried} inputs tried; by status ${summary}; 5xx: ${[...byStatus].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0)}; failures: ${failures.length}`);
   });
 });

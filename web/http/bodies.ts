@@ -110,7 +110,6 @@ export interface PhotoFormOptions {
 export function photoForm(opts: PhotoFormOptions): RequestHandler {
   const urlencoded = formBody({ fields: opts.fields });
   const fieldBytes = opts.fieldBytes ?? 8 * 1024;
-  const mb = String(Math.round(opts.maxBodyBytes / (1024 * 1024)));
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.is('urlencoded')) { urlencoded(req, res, next); return; }
     const type = req.is('multipart/form-data');

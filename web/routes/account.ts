@@ -4,7 +4,7 @@
  * sign-out, password reset. Sessions live in PostgreSQL (connect-pg-simple); the session id is
  * renewed at every sign-in. Every page works without JavaScript.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import Handlebars from 'handlebars';
 import { checkNewPassword, maskIdentifier, parseAccountIdentifier, type AccountIdentifier } from '../../domain/account';
 import type { Language } from '../../domain/types';

@@ -3,7 +3,7 @@
  * server round trip), the pre-registration form, the confirmation with the reference, and the
  * status page.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isReference, normalizeReference } from '../../domain/reference';

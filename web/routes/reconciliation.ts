@@ -4,7 +4,7 @@
  * reason) — oldest decision first, with their age; and the retry of a refused export once the
  * record has been corrected (the workflow's `retryExport` Update). Mounted at `/staff/reconciliation`.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditLog, PreRegistration, type StaffUser } from '../../entities';
 import type { Csrf, WebDeps } from '../app';

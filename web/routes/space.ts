@@ -5,7 +5,7 @@
  * device; editing a submitted request until the school opens it (or when the school asks for a
  * correction); withdrawal. Every step is a plain form: no JavaScript needed.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { gregorianToHijri } from '../../domain/hijri';
 import type { FieldError } from '../../domain/submission';

@@ -8,7 +8,6 @@
  * and correction request is written to the audit log with the client address.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import express from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUser } from '../../entities';
 import { needsDerogation } from '../../domain/derogation';
