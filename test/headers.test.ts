@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
+import type { Config } from '../config';
 import { createApp } from '../web/app';
 import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
@@ -112,7 +113,9 @@ describe('production', () => {
   let base: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    const created = createApp({ config: { ...t.config, NODE_ENV: 'production', devOutbox: false }, orm: t.orm, temporal: t.temporal, log: pino({ level: 'silent' }) });
+    // Behind the TLS proxy on the loopback (trusted: `trust proxy`), which says https by X-Forwarded-Proto.
+    const config = { ...t.config, NODE_ENV: 'production', devOutbox: false, trustProxy: ['loopback'] } as Config;
+    const created = createApp({ config, orm: t.orm, temporal: t.temporal, log: pino({ level: 'silent' }) });
     close = created.close;
     server = await new Promise<Server>((resolve) => { const s = created.app.listen(0, '127.0.0.1', () => resolve(s)); });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -131,7 +134,7 @@ describe('production', () => {
   });
 
   test('cookies: Secure, HttpOnly, SameSite=Lax (session, CSRF, language)', async () => {
-    const res = await fetch(`${base}/?lang=fr`);
+    const res = await fetch(`${base}/?lang=fr`, { headers: { 'X-Forwarded-Proto': 'https' } });
     await res.text();
     const cookies = res.headers.getSetCookie().map((c) => {
       const [pair, ...attrs] = c.split(';').map((x) => x.trim());

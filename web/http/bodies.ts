@@ -147,6 +147,8 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
 
     bb.on('field', (name, value) => { pairs.push([name, value]); });
     bb.on('file', (name, stream, info) => {
+      // A body cut short destroys the file stream with busboy's own error (handled on `bb` below).
+      stream.on('error', () => undefined);
       if (name !== opts.field || file) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
       const chunks: Buffer[] = [];
       let size = 0;
