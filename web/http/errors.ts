@@ -50,6 +50,16 @@ export function inputErrorOf(err: unknown): InputError | null {
     const [status, key] = BODY_PARSER[e.type];
     return new InputError(status, key);
   }
+  // multer (a door that still uses it) and the busboy errors it passes on as they are.
+  if (e.name === 'MulterError') {
+    const code = String((err as { code?: unknown }).code);
+    if (code === 'LIMIT_FILE_SIZE' || code === 'LIMIT_FIELD_VALUE') return new InputError(413, 'input.tooLarge');
+    if (code === 'LIMIT_FIELD_COUNT' || code === 'LIMIT_PART_COUNT' || code === 'LIMIT_FIELD_KEY') return new InputError(413, 'input.tooManyFields');
+    return new InputError(400, 'input.unexpectedFile');
+  }
+  if (typeof e.message === 'string' && /^(Unexpected end of form|Malformed part header|Multipart: Boundary not found|Unsupported content type)/.test(e.message)) {
+    return new InputError(400, e.message.startsWith('Unexpected end') ? 'input.truncated' : 'input.malformed');
+  }
   // The router's parameter decoding ("Failed to decode param …") and decodeURIComponent itself.
   if (err instanceof URIError) return new InputError(400, 'input.badPath');
   // qs with strictDepth throws a RangeError for too deep keys.
