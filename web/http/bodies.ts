@@ -32,9 +32,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** True when the request carries a body (chunked, or a length above 0: `Content-Length: 0` is no body). */
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
+
 /** Refuses a body of another type than `type` (a request without a body passes). */
 const requireType = (type: string, name: string): RequestHandler => (req, _res, next) => {
-  next(req.is(type) === false ? new InputError(400, 'input.unsupportedType', { type: name }) : undefined);
+  next(hasBody(req) && req.is(type) === false ? new InputError(400, 'input.unsupportedType', { type: name }) : undefined);
 };
 
 /** `application/x-www-form-urlencoded`, bounded: `limit` bytes, `fields` parameters. */
@@ -111,9 +114,9 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
   const urlencoded = formBody({ fields: opts.fields });
   const fieldBytes = opts.fieldBytes ?? 8 * 1024;
   return (req: Request, res: Response, next: NextFunction) => {
+    if (!hasBody(req)) { req.body = {}; next(); return; }
     if (req.is('urlencoded')) { urlencoded(req, res, next); return; }
     const type = req.is('multipart/form-data');
-    if (type === null) { req.body = {}; next(); return; } // no body
     if (type === false) { next(new InputError(400, 'input.unsupportedType')); return; }
     const declared = Number(req.headers['content-length']);
     if (declared > opts.maxBodyBytes) { refuse(req, next, new InputError(413, 'input.uploadTooLarge', { max: String(Math.round(opts.maxFileBytes / (1024 * 1024))) }), null); return; }
