@@ -133,17 +133,24 @@ describe('production', () => {
     expect(css.headers.get('cache-control')).toBe('public, max-age=604800');
   });
 
-  test('cookies: Secure, HttpOnly, SameSite=Lax (session, CSRF, language)', async () => {
-    const res = await fetch(`${base}/?lang=fr`, { headers: { 'X-Forwarded-Proto': 'https' } });
-    await res.text();
-    const cookies = res.headers.getSetCookie().map((c) => {
+  test('cookies: Secure, HttpOnly, SameSite=Lax (visitor, CSRF, language, then the session at sign-in)', async () => {
+    const attrsOf = (res: Response) => res.headers.getSetCookie().map((c) => {
       const [pair, ...attrs] = c.split(';').map((x) => x.trim());
       return { name: pair.split('=')[0], attrs: attrs.filter((a) => !/^(Expires|Max-Age)=/i.test(a)).sort() };
     }).sort((a, b) => a.name.localeCompare(b.name));
-    expect(cookies).toEqual([
-      { name: '__Host-tasjil.csrf', attrs: ['HttpOnly', 'Path=/', 'SameSite=Lax', 'Secure'] },
-      { name: 'lang', attrs: ['HttpOnly', 'Path=/', 'SameSite=Lax', 'Secure'] },
-      { name: 'tasjil.sid', attrs: ['HttpOnly', 'Path=/', 'SameSite=Lax', 'Secure'] },
+    const flags = ['HttpOnly', 'Path=/', 'SameSite=Lax', 'Secure'];
+    const b = new Browser(base);
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const page = await b.request('/staff/login?lang=fr', { headers: https });
+    const html = await page.text();
+    expect(attrsOf(page)).toEqual([
+      { name: '__Host-tasjil.csrf', attrs: flags },
+      { name: '__Host-tasjil.vid', attrs: flags },
+      { name: 'lang', attrs: flags },
     ]);
+    const body = new URLSearchParams({ _csrf: inputValue(html, '_csrf')!, username: school.director.username, password: school.director.password });
+    const signedIn = await b.request('/staff/login', { method: 'POST', body, headers: { ...https, 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(signedIn.status).toBe(303);
+    expect(attrsOf(signedIn).find((c) => c.name === 'tasjil.sid')).toEqual({ name: 'tasjil.sid', attrs: flags });
   });
 });
