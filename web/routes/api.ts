@@ -136,7 +136,7 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
         const parsed: unknown = JSON.parse(text);
         body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : {};
       } catch {
-        throw new InputError(400, 'input.malformed');
+        throw Object.assign(new Error('the submission part is not JSON'), { status: 400 });
       }
       // The JSON part did not go through jsonBody: the same checks here (NUL, lone surrogates).
       if (hasBadText(body)) throw new InputError(400, 'input.badText');
