@@ -164,6 +164,7 @@ test('a parent edit that would make the child another active request\'s child is
   expect(res.status).toBe(400);
   expect(await res.json()).toEqual({
     error: 'validation',
+    errorCount: 1,
     errors: [{ field: 'civilStatus.birthCertificateNumber', code: 'validation.childAlreadyRequested', message: { ar: translator('ar')('validation.childAlreadyRequested'), fr: translator('fr')('validation.childAlreadyRequested') } }],
   });
 });
