@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { createApp } from '../web/app';
 import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
+import { signInStaff } from './support/staff';
 
 let t: TestApp;
 let school: Awaited<ReturnType<typeof demoSchool>>;
@@ -83,8 +84,7 @@ test('refused input is answered with the same headers (no-store, CSP)', async ()
 
 test('signed-in staff pages and exports: no-store (exports: private, no-store)', async () => {
   const b = new Browser(t.baseUrl);
-  const login = await (await b.get('/staff/login')).text();
-  const signedIn = await b.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username: school.director.username, password: school.director.password });
+  const signedIn = await signInStaff(b, school.director.username, school.director.password);
   expect(signedIn.status).toBe(303);
   for (const path of ['/staff/requests', `/staff/requests/${reference}`]) {
     const res = await b.get(path);

@@ -16,6 +16,7 @@ import { MAX_PHOTO_BYTES } from '../web/services/photos';
 import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
 import { spaceHelpers } from './support/space';
+import { signInStaff } from './support/staff';
 
 let t: TestApp;
 let school: Awaited<ReturnType<typeof demoSchool>>;
@@ -172,8 +173,7 @@ beforeAll(async () => {
   draftId = await H.newDraftId(parent);
   anon = new Browser(t.baseUrl);
   staff = new Browser(t.baseUrl);
-  const login = await (await staff.get('/staff/login')).text();
-  const res = await staff.postForm('/staff/login', { _csrf: inputValue(login, '_csrf')!, username: school.director.username, password: school.director.password });
+  const res = await signInStaff(staff, school.director.username, school.director.password);
   expect(res.status).toBe(303);
   staffAuth = `Basic ${Buffer.from(`${school.director.username}:${school.director.password}`).toString('base64')}`;
   const sub = await fetch(`${t.baseUrl}/api/v1/pre-registrations`, {
