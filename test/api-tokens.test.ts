@@ -15,7 +15,7 @@ import { signInStaff } from './support/staff';
 let t: TestApp;
 // Behind a trusted proxy (the test), each client has an address of its own: the bad tokens tried
 // here do not count against 127.0.0.1, which the other suites share.
-beforeAll(async () => { t = await startTestApp({ env: { TRUST_PROXY: 'loopback' } }); });
+beforeAll(async () => { t = await startTestApp({ env: { TRUST_PROXY: 'loopback', SIGN_IN_FAILURES_PER_ADDRESS: '20' } }); });
 afterAll(async () => { await t?.stop(); });
 
 const PASSWORD = 'Kasbah-Oudayas-2027';

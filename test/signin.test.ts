@@ -27,7 +27,7 @@ let t: TestApp;
 let untrusted: { baseUrl: string; server: Server; close(): Promise<void> };
 
 beforeAll(async () => {
-  t = await startTestApp({ withWorker: false, env: { TRUST_PROXY: 'loopback' } });
+  t = await startTestApp({ withWorker: false, env: { TRUST_PROXY: 'loopback', SIGN_IN_FAILURES_PER_ADDRESS: '20' } });
   expect(t.config.trustProxy).toEqual(['loopback']);
   const { app, close } = createApp({ config: { ...t.config, TRUST_PROXY: '', trustProxy: [] }, orm: t.orm, temporal: t.temporal, log: pino({ level: 'silent' }) });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });

@@ -19,7 +19,7 @@ import { signInStaff, totpCode } from './support/staff';
 let t: TestApp;
 // Behind a trusted proxy (the test): each browser comes from an address of its own, so that the
 // wrong codes tried here do not count against 127.0.0.1, shared by the other suites.
-beforeAll(async () => { t = await startTestApp({ withWorker: false, env: { TRUST_PROXY: 'loopback' } }); });
+beforeAll(async () => { t = await startTestApp({ withWorker: false, env: { TRUST_PROXY: 'loopback', SIGN_IN_FAILURES_PER_ADDRESS: '20' } }); });
 const client = () => new Browser(t.baseUrl, { 'X-Forwarded-For': `10.${randomBytes(1)[0]}.${randomBytes(1)[0]}.${randomBytes(1)[0] % 250 + 1}` });
 afterAll(async () => { await t?.stop(); });
 
