@@ -52,7 +52,14 @@ if (stale) {
  * with it (test/support/browser.ts) instead of being skipped.
  */
 function ensureBrowser() {
-  const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const debianChromium = '/usr/bin/chromium';
+  let chromiumPath = process.env.CHROMIUM_PATH || debianChromium;
+  if (process.env.CHROMIUM_PATH && !fs.existsSync(process.env.CHROMIUM_PATH)) {
+    // A CHROMIUM_PATH that names no file: say so, and use (or install) Debian's Chromium instead.
+    console.log(`[tasjil] CHROMIUM_PATH=${process.env.CHROMIUM_PATH} names no file; using ${debianChromium} instead`);
+    chromiumPath = debianChromium;
+    process.env.CHROMIUM_PATH = debianChromium;
+  }
   const hasDpkg = spawnSync('dpkg-query', ['--version'], { stdio: 'ignore' }).status === 0;
   const debianInstalled = (pkg) => {
     const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -64,7 +71,7 @@ function ensureBrowser() {
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (isRoot && hasApt && (missing.includes('fonts-noto-core') || !process.env.CHROMIUM_PATH)) {
+  if (isRoot && hasApt && (missing.includes('fonts-noto-core') || chromiumPath === debianChromium)) {
     console.log(`[tasjil] installing ${missing.join(' ')} for the browser tests (apt-get)…`);
     const t0 = Date.now();
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
