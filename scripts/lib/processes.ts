@@ -138,3 +138,40 @@ export function killWithParent(
     /* no sh: the process 'exit' handlers still cover ordinary exits */
   }
 }
+
+/** What `watchChild` knows of a long-running child: why it ended, if it did, and whether it started. */
+export interface WatchedChild {
+  /** `code N` or `signal S` once the child has exited, else null. */
+  exited(): string | null;
+  /** The error of a child that could not be spawned, else null. */
+  spawnError(): Error | null;
+  /** Forget the exit-time kill (the child was stopped on purpose). */
+  release(): void;
+}
+
+/**
+ * Watches a server this process started (the Temporal dev server or the Temporal server): records
+ * how it ended, kills it when this process exits, and when this process crashes (`killWithParent`).
+ */
+export function watchChild(child: ChildProcess): WatchedChild {
+  let exitInfo: string | null = null;
+  let spawnError: Error | null = null;
+  child.on('exit', (code, signal) => {
+    exitInfo = signal ? `signal ${signal}` : `code ${code}`;
+  });
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  if (child.pid) killWithParent(child.pid);
+  return {
+    exited: () => exitInfo,
+    spawnError: () => spawnError,
+    release: () => {
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}

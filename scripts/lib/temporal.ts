@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { msToTs, optionalTsToMs } from '@temporalio/common/lib/time';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../temporal/searchAttributes';
-import { killWithParent } from './processes';
+import { watchChild } from './processes';
 
 /**
  * Temporal bootstrap for the start command and the test stack: finding (or building, or
@@ -402,26 +402,13 @@ export async function startTemporalDevServer(opts: {
       if (!quiet) log(`  temporal: ${line}`);
     }
   });
-  let exitInfo: string | null = null;
-  child.on('exit', (code, signal) => {
-    exitInfo = signal ? `signal ${signal}` : `code ${code}`;
-  });
-  let spawnError: Error | null = null;
-  child.on('error', (err) => {
-    spawnError = err;
-  });
-  // Never leave a dev server behind when this process exits.
-  const killOnExit = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  // …and not even when this process crashes (e.g. a test runner dying on a native module).
-  if (child.pid) killWithParent(child.pid);
+  // Never leave the server behind when this process exits or crashes.
+  const watched = watchChild(child);
 
   const address = `${host}:${port}`;
   const fail = async (why: string): Promise<never> => {
     await stopChild(child, 2000).catch(() => undefined);
-    process.removeListener('exit', killOnExit);
+    watched.release();
     throw new Error(`Temporal dev server (${cliPath} ${args.join(' ')}) ${why}\n--- its stderr (last lines) ---\n${stderrTail.join('\n') || '(empty)'}`);
   };
 
@@ -429,8 +416,8 @@ export async function startTemporalDevServer(opts: {
   let connection: Connection | null = null;
   let lastError = '';
   while (!connection) {
-    if (spawnError) return fail(`could not be started: ${(spawnError as Error).message}`);
-    if (exitInfo) return fail(`exited early with ${exitInfo}`);
+    if (watched.spawnError()) return fail(`could not be started: ${watched.spawnError()!.message}`);
+    if (watched.exited()) return fail(`exited early with ${watched.exited()}`);
     if (Date.now() > deadline) return fail(`did not answer on ${address} within ${(opts.readyTimeoutMs ?? 60_000) / 1000} s (last error: ${lastError})`);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
@@ -460,7 +447,7 @@ export async function startTemporalDevServer(opts: {
     pid: child.pid!,
     stop() {
       quiet = true;
-      stopping ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
+      stopping ??= stopChild(child).finally(() => watched.release());
       return stopping;
     },
   };

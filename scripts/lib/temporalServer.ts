@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { ensureDatabase, parsePgUrl, recreateDatabase, withDatabase } from './postgres';
-import { killWithParent, ROOT } from './processes';
+import { ROOT, watchChild } from './processes';
 import {
   ensureNamespaceRetention,
   ensureSearchAttributes,
@@ -364,25 +364,13 @@ export async function startTemporalServer(opts: {
       }
     });
   }
-  let exitInfo: string | null = null;
-  child.on('exit', (code, signal) => {
-    exitInfo = signal ? `signal ${signal}` : `code ${code}`;
-  });
-  child.on('close', () => logStream.end());
-  let spawnError: Error | null = null;
-  child.on('error', (err) => {
-    spawnError = err;
-  });
-  const killOnExit = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  if (child.pid) killWithParent(child.pid);
+  // Never leave the server behind when this process exits or crashes.
+  const watched = watchChild(child);
 
   const address = `${host}:${ports.frontend}`;
   const fail = async (why: string): Promise<never> => {
     await stopChild(child, 2000).catch(() => undefined);
-    process.removeListener('exit', killOnExit);
+    watched.release();
     throw new Error(`Temporal server (${serverPath} ${args.join(' ')}) ${why}\n--- its output (last lines; all in ${opts.logFile}) ---\n${tail.join('\n') || '(empty)'}`);
   };
 
@@ -392,8 +380,8 @@ export async function startTemporalServer(opts: {
   let lastError = '';
   // 1. the frontend answers (its gRPC health check says SERVING)
   while (!connection) {
-    if (spawnError) return fail(`could not be started: ${(spawnError as Error).message}`);
-    if (exitInfo) return fail(`exited early with ${exitInfo}`);
+    if (watched.spawnError()) return fail(`could not be started: ${watched.spawnError()!.message}`);
+    if (watched.exited()) return fail(`exited early with ${watched.exited()}`);
     if (Date.now() > deadline) return fail(`did not answer on ${address} within ${timeoutMs / 1000} s (last error: ${lastError})`);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
@@ -423,7 +411,7 @@ export async function startTemporalServer(opts: {
       } catch (err) {
         if (isAlreadyExists(err)) break;
         // The history service may still be joining the cluster right after the frontend serves.
-        if (Date.now() > deadline || exitInfo) throw err;
+        if (Date.now() > deadline || watched.exited()) throw err;
         lastError = (err as Error).message;
         await sleep(500);
       }
@@ -437,7 +425,7 @@ export async function startTemporalServer(opts: {
         await connection.workflowService.countWorkflowExecutions({ namespace, query: 'TasjilStatus = "submitted"' });
         break;
       } catch (err) {
-        if (Date.now() > deadline || exitInfo) throw err;
+        if (Date.now() > deadline || watched.exited()) throw err;
         await sleep(250);
       }
     }
@@ -454,7 +442,7 @@ export async function startTemporalServer(opts: {
     uiUrl: '',
     pid: child.pid!,
     stop() {
-      stopping ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
+      stopping ??= stopChild(child).finally(() => watched.release());
       return stopping;
     },
   };
