@@ -146,6 +146,25 @@ describe('supervision dashboard', () => {
     expect(ar).toContain('الطلبات في انتظار القرار حسب الأقدمية');
   });
 
+  test('trouble first: the page opens on the late directorates and schools against the school year\'s deadlines (7 and 14 days), zero-request schools included', async () => {
+    const b = await signIn(`supervisor.${DIR}`);
+    const html = await (await b.get('/staff/supervision/?lang=fr')).text();
+    // The first section of the page is the late list, before the tables by directorate and school.
+    expect([...html.matchAll(/<section aria-labelledby="([^"]+)"/g)].map((x) => x[1])).toEqual(
+      ['late-title', 'by-directorate', 'by-school', 'decisions-title', 'waiting-title', 'daily-title', 'seats-title']);
+    const rows = (id: string) => [...(new RegExp(`<table id="${id}"[\\s\\S]*?</table>`).exec(html)?.[0] ?? '').matchAll(/<tr data-code="([^"]+)" data-severity="([^"]+)"[^>]*>([\s\S]*?)<\/tr>/g)]
+      .map((x) => [x[1], x[2], [...x[3].matchAll(/<(?:td|th)[^>]*>([\s\S]*?)<\/(?:td|th)>/g)].map((c) => c[1].replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'").trim())]);
+    // A02: one request waiting 20 days (> 14); A01: one waiting 10 days (> 7); A04: no request at all; A03 is on time.
+    expect(rows('late-schools')).toEqual([
+      [A02.school, 'overdue', ['Délai d\'alerte dépassé', A02.school, 'École primaire Zerktouni', '1', '1', '1', 'depuis 20 jours', '4']],
+      [A01.school, 'late', ['En retard', A01.school, 'École primaire Abdelmoumen', '0', '1', '3', 'depuis 10 jours', '7']],
+      [A04.school, 'noRequests', ['Aucune demande', A04.school, 'École primaire Prince Moulay Abdallah', '0', '0', '0', '—', '0']],
+    ]);
+    expect(rows('late-directorates')).toEqual([[DIR, 'overdue', ['Délai d\'alerte dépassé', DIR, 'Casablanca-Anfa', '1', '1', '1', '1', '2']]]);
+    const ar = await (await b.get('/staff/supervision/?lang=ar')).text();
+    expect(ar).toContain('<span class="tag severity-tag-noRequests">بدون أي طلب</span>');
+  });
+
   test('CSV files: counts by status, decisions, reasons, waiting, oldest, daily, seats — exact', async () => {
     const b = await signIn(`supervisor.${DIR}`);
     const names = new Map((await t.orm.em.fork().getConnection().execute<Array<{ code: string; name_ar: string; name_fr: string }>>(

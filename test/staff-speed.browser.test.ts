@@ -29,7 +29,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const sql = <T>(q: string, params: unknown[] = []) => t.orm.em.fork().getConnection().execute<T>(q, params);
+const sql = <T extends Array<Record<string, unknown>> = Array<Record<string, unknown>>>(q: string, params: unknown[] = []) => t.orm.em.fork().getConnection().execute<T>(q, params);
 
 /** A school of its own (in the demo school's commune, zone and directorate), 100 seats, and its director (the demo director's password and TOTP secret). */
 async function newSchool(tag: string): Promise<{ code: string; zone: string; otherZone: string; username: string }> {

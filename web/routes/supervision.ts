@@ -16,6 +16,7 @@ import {
   canSeeDashboards, dailyChartSvg, dashboard, dashboardCsv, DASHBOARD_STATUSES, DASHBOARD_TABLES, type DashboardTable,
 } from '../services/dashboard';
 import { findInScope } from '../services/staff';
+import { lateSchools } from '../services/lateSchools';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** Schools listed on the page (the CSV holds them all). */
@@ -45,7 +46,7 @@ export function supervisionRouter(deps: WebDeps, csrf: Csrf): Router {
     const lang = res.locals.lang;
     const t = translator(lang);
     const schoolYear = yearOf(req);
-    const d = await dashboard(em(), user, { schoolYear });
+    const [d, late] = await Promise.all([dashboard(em(), user, { schoolYear }), lateSchools(em(), user, { schoolYear })]);
     const name = (x: { nameAr: string; nameFr: string }) => (lang === 'ar' ? x.nameAr : x.nameFr);
     const suffix = schoolYear ? `?schoolYear=${encodeURIComponent(schoolYear)}` : '';
     const csv = Object.fromEntries(DASHBOARD_TABLES.map((x) => [x, `/staff/supervision/${x}.csv${suffix}`]));
@@ -74,6 +75,13 @@ export function supervisionRouter(deps: WebDeps, csrf: Csrf): Router {
       oldest: d.oldest.map((x) => ({ ...x, name: name(x) })),
       daily: d.daily, dailyTotal, chartSvg: svg,
       seats: d.seats.map((x) => ({ ...x, name: name(x), full: x.left <= 0 })),
+      // Trouble first: the late schools and directorates (partials/supervision/late.hbs).
+      late: {
+        reminderDays: late.reminderDays, escalationDays: late.escalationDays,
+        directorates: late.directorates.map((x) => ({ ...x, name: name(x) })),
+        schools: late.schools.slice(0, PAGE_SCHOOLS).map((x) => ({ ...x, name: name(x), oldestLabel: x.oldestDays === null ? '' : t('trouble.oldestDays', { days: x.oldestDays }) })),
+        truncated: late.schools.length > PAGE_SCHOOLS ? { shown: PAGE_SCHOOLS, total: late.schools.length } : null,
+      },
     });
   });
 
