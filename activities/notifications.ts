@@ -24,7 +24,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../config';
-import { PreRegistration, RejectionReason } from '../entities';
+import { decisionDueOn } from '../domain/deadlines';
+import { PreRegistration, RejectionReason, SchoolYear } from '../entities';
 import { addEvent } from './database';
 import { EmailRejectedError, type Mailer } from './email';
 import { SmsRejectedError, type SmsSender } from './sms';
@@ -114,6 +115,8 @@ export function createNotificationActivities(deps: { orm: MikroORM; config: Conf
       reasons = rows.map((r) => (lang === 'ar' ? r.textAr : r.textFr));
       if (pr.decisionNote) reasons.push(pr.decisionNote);
     }
+    // The school year's deadlines: the decision due (submission + escalation days) and the day to bring the originals.
+    const year = await em.findOne(SchoolYear, { code: pr.schoolYear });
     try {
       return renderNotification(event, lang, {
         reference: pr.reference,
@@ -123,6 +126,9 @@ export function createNotificationActivities(deps: { orm: MikroORM; config: Conf
         reasons,
         correctionMessage: pr.correctionMessage ?? undefined,
         statusUrl: `${config.publicBaseUrl}/pre-registrations/${encodeURIComponent(pr.reference)}?lang=${lang}`,
+        decisionDueOn: decisionDueOn(pr.submittedAt, year?.escalationDays ?? 14),
+        schoolAddress: lang === 'ar' ? pr.school.addressAr : pr.school.addressFr,
+        originalsDueBy: year?.originalsDueBy ?? null,
       });
     } catch (err) {
       // A missing datum (e.g. no correction message stored yet) may be written by a concurrent

@@ -28,6 +28,9 @@ const ar: NotificationData = {
   reasons: ['عدم استيفاء السن القانوني', 'عدم مطابقة المؤسسة مع محل السكنى'],
   correctionMessage: 'المرجو تصحيح رقم رسم الولادة وإرفاق صورة واضحة.',
   statusUrl: URL_AR,
+  decisionDueOn: '2027-01-15',
+  schoolAddress: 'زنقة الطائف، حي حسان، الرباط',
+  originalsDueBy: '2027-07-15',
 };
 const fr: NotificationData = {
   reference: REF,
@@ -37,6 +40,9 @@ const fr: NotificationData = {
   reasons: ["Âge légal non atteint", 'Établissement hors zone de résidence'],
   correctionMessage: "Merci de corriger le numéro de l'acte de naissance.",
   statusUrl: URL_FR,
+  decisionDueOn: '2027-01-15',
+  schoolAddress: 'Rue Taïf, quartier Hassan, Rabat',
+  originalsDueBy: '2027-07-15',
 };
 const dataFor = (l: NotificationLanguage) => (l === 'ar' ? ar : fr);
 const iso = (s: string) => `${LRI}${s}${PDI}`;
@@ -64,22 +70,22 @@ const SUBJECTS: Record<NotificationLanguage, Record<NotificationEvent, string>> 
 
 const SMS: Record<NotificationLanguage, Record<NotificationEvent, string>> = {
   ar: {
-    received: `تسجيل: توصلنا بطلب تسجيل أمينة، رقم ${iso(REF)}. ستتوصلون برسالة عند البت فيه.`,
-    registered: `تسجيل: تم تسجيل أمينة في مدرسة الأطلس الابتدائية. رمز مسار: ${iso(CODE)}. المرجو إحضار أصول الوثائق إلى المؤسسة.`,
+    received: `تسجيل: توصلنا بطلب تسجيل أمينة، رقم ${iso(REF)}. ستبت فيه المؤسسة قبل ${iso('15/01/2027')}.`,
+    registered: `تسجيل: سُجل أمينة في مدرسة الأطلس الابتدائية. احضروا قبل ${iso('15/07/2027')} بأصل رسم الولادة وبطاقة الولي.`,
     rejected: `تسجيل: تم رفض طلب تسجيل أمينة رقم ${iso(REF)}. تجدون الأسباب في صفحة تتبع الطلب أو لدى إدارة المؤسسة.`,
     correctionRequested: `تسجيل: طلبت المؤسسة تصحيح طلب تسجيل أمينة رقم ${iso(REF)}. اطلعوا على ملاحظتها وصححوا الطلب عبر صفحة التتبع.`,
     withdrawn: `تسجيل: تم سحب طلب تسجيل أمينة رقم ${iso(REF)} بطلب منكم. يمكنكم تقديم طلب جديد خلال فترة التسجيل.`,
     unlockLocked: `تسجيل: أُدخلت أرقام عقد ازدياد خاطئة عدة مرات لطلب تسجيل أمينة رقم ${iso(REF)}. أُوقف التدبير عبر الإنترنت لمدة ساعة.`,
-    reminder: `تسجيل: طلب تسجيل أمينة رقم ${iso(REF)} ما زال قيد الدراسة. أُخبرت المديرية الإقليمية وستتوصلون بالقرار.`,
+    reminder: `تسجيل: طلب أمينة رقم ${iso(REF)} لم يُبت فيه في أجله (${iso('15/01/2027')}). أُخبرت المديرية الإقليمية.`,
   },
   fr: {
-    received: `Tasjil : nous avons bien enregistré la demande de pré-inscription de l'enfant Amina, réf. ${REF}. Suivi : ${URL_FR}`,
-    registered: `Tasjil : inscription de l'enfant Amina validée. Établissement : École primaire Al Atlas. Code Massar : ${CODE}. Présentez-vous à l'établissement avec les originaux des documents.`,
+    received: `Tasjil : demande de Amina enregistrée, réf. ${REF}. Décision au plus tard le 15/01/2027. Suivi : ${URL_FR}`,
+    registered: `Tasjil : Amina inscrit(e) à École primaire Al Atlas, code Massar ${CODE}. Présentez-vous avant le 15/07/2027 avec l'original de l'acte de naissance et la CIN du tuteur. Adresse : ${URL_FR}`,
     rejected: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été rejetée. Motifs et démarches : ${URL_FR}`,
     correctionRequested: `Tasjil : l'établissement demande une correction de la demande de l'enfant Amina (réf. ${REF}). Message et correction : ${URL_FR}`,
     withdrawn: `Tasjil : la demande de pré-inscription de l'enfant Amina (réf. ${REF}) a été retirée à votre demande. Vous pouvez en déposer une nouvelle pendant la période d'inscription.`,
     unlockLocked: `Tasjil : plusieurs numéros d'acte de naissance erronés ont été saisis pour la demande de l'enfant Amina (réf. ${REF}). Gestion en ligne bloquée une heure.`,
-    reminder: `Tasjil : la demande de l'enfant Amina (réf. ${REF}) est toujours en cours d'examen. La direction provinciale en est informée. Suivi : ${URL_FR}`,
+    reminder: `Tasjil : la demande de Amina (réf. ${REF}) attend toujours sa décision, prévue au plus tard le 15/01/2027. La direction provinciale est informée. Suivi : ${URL_FR}`,
   },
 };
 
@@ -136,14 +142,38 @@ describe('event-specific content', () => {
     expect(renderNotification('received', 'fr', fr).text).toContain('Et ensuite ?\n');
   });
 
+  test('received: the day by which the decision is due, isolated in Arabic', () => {
+    const a = renderNotification('received', 'ar', ar);
+    expect(a.text).toContain(`البت في الطلب قبل: ${iso('15/01/2027')}\n`);
+    expect(a.html).toContain('<bdi dir="ltr">15/01/2027</bdi>');
+    const f = renderNotification('received', 'fr', fr);
+    expect(f.text).toContain('Décision attendue au plus tard le : 15/01/2027\n');
+    expect(f.text).toContain('- Elle décidera au plus tard le 15/01/2027 ;');
+  });
+
   test('registered: the Massar code (isolated in Arabic) and the original documents', () => {
     const a = renderNotification('registered', 'ar', ar);
     expect(a.text).toContain(`رمز مسار: ${iso(CODE)}\n`);
-    expect(a.text).toContain('بأصول الوثائق');
     expect(a.html).toContain(`<bdi dir="ltr">${CODE}</bdi>`);
     const f = renderNotification('registered', 'fr', fr);
     expect(f.text).toContain(`Code Massar : ${CODE}\n`);
-    expect(f.text).toContain('originaux des documents');
+  });
+
+  test('registered: where, until when and with what documents to come', () => {
+    const a = renderNotification('registered', 'ar', ar);
+    expect(a.text).toContain('- أين: مدرسة الأطلس الابتدائية، زنقة الطائف، حي حسان، الرباط\n');
+    expect(a.text).toContain(`- متى: قبل ${iso('15/07/2027')}، خلال أوقات عمل إدارة المؤسسة\n`);
+    expect(a.text).toContain('- الوثائق: أصل رسم ولادة الطفل(ة)، أصل البطاقة الوطنية للتعريف لولي الأمر، شهادة السكنى أو فاتورة ماء أو كهرباء باسم ولي الأمر، ووصل طلب التسجيل أو رقمه\n');
+    expect(a.html).toContain('<strong>متى:</strong> قبل <bdi dir="ltr">15/07/2027</bdi>');
+    const f = renderNotification('registered', 'fr', fr);
+    expect(f.text).toContain('- Où : École primaire Al Atlas, Rue Taïf, quartier Hassan, Rabat\n');
+    expect(f.text).toContain("- Quand : au plus tard le 15/07/2027, aux heures d'ouverture de l'administration de l'établissement\n");
+    expect(f.text).toContain("- Documents : original de l'acte de naissance de l'enfant, original de la carte nationale d'identité du tuteur légal, certificat de résidence ou facture d'eau ou d'électricité au nom du tuteur, et le reçu ou le numéro de la demande\n");
+    // A school year without the date, a school without an address: no empty phrase.
+    const bare = renderNotification('registered', 'fr', { ...fr, schoolAddress: '', originalsDueBy: null });
+    expect(bare.text).toContain('- Où : École primaire Al Atlas\n');
+    expect(bare.text).toContain("- Quand : aux heures d'ouverture de l'administration de l'établissement\n");
+    expect(bare.sms).toBe(`Tasjil : Amina inscrit(e) à École primaire Al Atlas, code Massar ${CODE}. Présentez-vous avec l'original de l'acte de naissance et la CIN du tuteur. Adresse : ${URL_FR}`);
   });
 
   test('rejected: every reason listed, isolated in Arabic, escaped in HTML', () => {
@@ -175,7 +205,8 @@ describe('event-specific content', () => {
   });
 
   test('reminder: the decision is late, the provincial directorate is informed, nothing to do', () => {
-    expect(renderNotification('reminder', 'ar', ar).text).toContain('ما زال قيد الدراسة');
+    expect(renderNotification('reminder', 'ar', ar).text).toContain(`ما زال قيد الدراسة، وقد تجاوزت دراسته الأجل المحدد للبت فيه (${iso('15/01/2027')}).`);
+    expect(renderNotification('reminder', 'fr', fr).text).toContain('la décision était attendue au plus tard le 15/01/2027.');
     expect(renderNotification('reminder', 'ar', ar).text).toContain('المديرية الإقليمية');
     expect(renderNotification('reminder', 'fr', fr).text).toContain("est toujours en cours d'examen");
     expect(renderNotification('reminder', 'fr', fr).html).toContain('La direction provinciale en a été informée');
@@ -220,6 +251,13 @@ describe('required data', () => {
   test('data an event does not need is optional', () => {
     const { massarCode: _m, reasons: _r, correctionMessage: _c, ...minimal } = ar;
     for (const event of ['received', 'withdrawn', 'reminder'] as const) expect(() => renderNotification(event, 'ar', minimal)).not.toThrow();
+    const { decisionDueOn: _d, schoolAddress: _a, originalsDueBy: _o, ...noDates } = minimal;
+    expect(() => renderNotification('withdrawn', 'ar', noDates)).not.toThrow();
+  });
+
+  test('received and reminder need the decision due date as YYYY-MM-DD', () => {
+    expect(() => renderNotification('received', 'ar', { ...ar, decisionDueOn: undefined })).toThrow(new TypeError('Notification "received" needs decisionDueOn as YYYY-MM-DD'));
+    expect(() => renderNotification('reminder', 'fr', { ...fr, decisionDueOn: '15/01/2027' })).toThrow(new TypeError('Notification "reminder" needs decisionDueOn as YYYY-MM-DD'));
   });
 });
 

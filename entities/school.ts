@@ -53,6 +53,8 @@ export class SchoolYear {
   escalationDays!: number;
   /** Days after which rejected and withdrawn requests are anonymised (law 09-08). */
   anonymizeAfterDays!: number;
+  /** Last day for an approved child's guardian to bring the originals to the school (null: no date given). */
+  originalsDueBy?: string | null;
 }
 export const SchoolYearSchema = new EntitySchema<SchoolYear>({
   class: SchoolYear,
@@ -66,6 +68,7 @@ export const SchoolYearSchema = new EntitySchema<SchoolYear>({
     decisionReminderDays: { type: 'integer', default: 7 },
     escalationDays: { type: 'integer', default: 14 },
     anonymizeAfterDays: { type: 'integer', default: 365 },
+    originalsDueBy: { type: 'date', nullable: true },
   },
 });
 

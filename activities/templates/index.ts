@@ -22,7 +22,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 
-export { smsSegments, type SmsSegmentInfo } from './segments';
+import { smsSegments, toGsm7 } from './segments';
+
+export { smsSegments, toGsm7, type SmsSegmentInfo } from './segments';
+
+/** Most segments an SMS may take (billed parts): every template, filled with any data, stays within it. */
+export const SMS_MAX_SEGMENTS = 2;
 
 /** The events a parent is notified of. */
 export const NOTIFICATION_EVENTS = ['received', 'correctionRequested', 'registered', 'rejected', 'withdrawn', 'reminder', 'unlockLocked'] as const;
@@ -56,6 +61,12 @@ export interface NotificationData {
   /** The director's message asking for a correction. */
   correctionMessage?: string;
   statusUrl: string;
+  /** `YYYY-MM-DD`: the day by which the school decides (the school year's deadline from the submission); required for `received` and `reminder`. */
+  decisionDueOn?: string;
+  /** The school's address in the notification's language (`registered`; may be empty). */
+  schoolAddress?: string;
+  /** `YYYY-MM-DD`: the last day to bring the originals to the school (`registered`; the school year's, when set). */
+  originalsDueBy?: string | null;
 }
 
 /** One rendered notification: email subject (one line), plain text, full HTML document, SMS body. */
@@ -81,8 +92,16 @@ function languageOf(options: Handlebars.HelperOptions): NotificationLanguage {
   return root?.language === 'fr' ? 'fr' : 'ar';
 }
 
+/** `YYYY-MM-DD` → `DD/MM/YYYY`, the way dates are written in Morocco in both languages. */
+export function formatMessageDate(iso: unknown): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso));
+  if (!m) throw new TypeError('Notification date must be YYYY-MM-DD');
+  return `${m[3]}/${m[2]}/${m[1]}`;
+}
+
 function createHtmlEnv(): typeof Handlebars {
   const hb = Handlebars.create();
+  hb.registerHelper('date', formatMessageDate);
   hb.registerHelper('ltr', (value: unknown) => new hb.SafeString(`<bdi dir="ltr">${hb.escapeExpression(String(value))}</bdi>`));
   hb.registerHelper('isolate', (value: unknown) => new hb.SafeString(`<bdi>${hb.escapeExpression(String(value))}</bdi>`));
   return hb;
@@ -90,6 +109,7 @@ function createHtmlEnv(): typeof Handlebars {
 
 function createTextEnv(): typeof Handlebars {
   const hb = Handlebars.create();
+  hb.registerHelper('date', formatMessageDate);
   hb.registerHelper('ltr', (value: unknown, options: Handlebars.HelperOptions) =>
     languageOf(options) === 'ar' ? `${LRI}${String(value)}${PDI}` : String(value),
   );
@@ -170,7 +190,12 @@ export function renderNotification(
     childFirstName: requireText(data.childFirstName, 'childFirstName', event),
     schoolName: requireText(data.schoolName, 'schoolName', event),
     statusUrl,
+    decisionDueOn: null,
+    schoolAddress: typeof data.schoolAddress === 'string' ? oneLine(data.schoolAddress) : '',
+    originalsDueBy: typeof data.originalsDueBy === 'string' && data.originalsDueBy ? requireDate(data.originalsDueBy, 'originalsDueBy', event) : null,
   };
+  if (event === 'received' || event === 'reminder') context.decisionDueOn = requireDate(data.decisionDueOn, 'decisionDueOn', event);
+  else if (typeof data.decisionDueOn === 'string' && data.decisionDueOn) context.decisionDueOn = requireDate(data.decisionDueOn, 'decisionDueOn', event);
   if (event === 'correctionRequested') context.correctionMessage = requireText(data.correctionMessage, 'correctionMessage', event);
   if (event === 'registered') context.massarCode = requireText(data.massarCode, 'massarCode', event);
   if (event === 'rejected') {
@@ -183,6 +208,39 @@ export function renderNotification(
   const subject = oneLine(t.subject(context));
   const text = t.text(context).replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim() + '\n';
   const html = t.html({ ...context, subject });
-  const sms = oneLine(t.sms(context));
+  const sms = fitSms((c) => oneLine(language === 'fr' ? toGsm7(t.sms(c)) : t.sms(c)), context, language);
   return { subject, text, html, sms };
+}
+
+function requireDate(value: unknown, name: string, event: NotificationEvent): string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new TypeError(`Notification "${event}" needs ${name} as YYYY-MM-DD`);
+  return value;
+}
+
+/** The free-length data an SMS may shorten, longest first when it must, never below `SMS_FIELD_MIN` characters. */
+const SMS_SHORTENABLE = ['schoolName', 'childFirstName', 'schoolAddress'] as const;
+const SMS_FIELD_MIN = 12;
+
+/**
+ * Renders the SMS within `SMS_MAX_SEGMENTS`: the templates fit with any realistic name and
+ * school; an unusually long school or first name is cut (with an ellipsis, `…` in Arabic, `.`
+ * in French to stay GSM-7), the longest first, until the body fits. The email and the status
+ * page carry the names in full.
+ */
+function fitSms(render: (context: Record<string, unknown>) => string, context: Record<string, unknown>, language: NotificationLanguage): string {
+  const ctx = { ...context };
+  let sms = render(ctx);
+  const ellipsis = language === 'ar' ? '…' : '.';
+  while (smsSegments(sms).segments > SMS_MAX_SEGMENTS) {
+    const candidates = SMS_SHORTENABLE
+      .map((k) => ({ k, chars: Array.from(String(ctx[k] ?? '')) }))
+      .filter((c) => c.chars.length > SMS_FIELD_MIN)
+      .sort((a, b) => b.chars.length - a.chars.length);
+    if (candidates.length === 0) break;
+    const { k, chars } = candidates[0];
+    const base = chars[chars.length - 1] === ellipsis ? chars.slice(0, -2) : chars.slice(0, -1);
+    ctx[k] = `${base.join('').trimEnd()}${ellipsis}`;
+    sms = render(ctx);
+  }
+  return sms;
 }

@@ -1,16 +1,15 @@
 /**
- * SMS segment arithmetic (3GPP TS 23.038 / 23.040), as carriers and Twilio count it.
- * GSM-7: 160 characters in one segment, 153 per part when concatenated; characters of the
- * extension table (`^{}\[~]|€` and form feed) count twice. Any other character makes the whole
- * message UCS-2: 70 UTF-16 code units in one segment, 67 per part. Arabic is always UCS-2, and
- * so is a French text with `ç`, `ê`, `â`, `î`, `ô`, `û`, `œ`, `«`, `’` or a bidi isolate.
+ * SMS segment arithmetic (3GPP TS 23.038 / 23.040), as carriers and Twilio count it, by Twilio's
+ * maintained calculator `sms-segments-calculator` (pinned): GSM-7 160 septets in one segment, 153
+ * per part when concatenated, characters of the extension table (`^{}\[~]|€`, form feed) count
+ * twice and never straddle two parts; any other character makes the whole message UCS-2: 70
+ * UTF-16 code units in one segment, 67 per part, a surrogate pair never split. Arabic is always
+ * UCS-2, and so is a French text with `ç`, `ê`, `â`, `î`, `ô`, `û`, `ï`, `œ`, `«`, `’` or a bidi
+ * isolate (French SMS are transliterated to GSM-7 before sending, see `toGsm7`).
  */
-
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM7_EXTENSION = '^{}\\[~]|€\f';
-const basic = new Set(Array.from(GSM7_BASIC));
-const extension = new Set(Array.from(GSM7_EXTENSION));
+import { SegmentedMessage } from 'sms-segments-calculator';
+// The calculator's own GSM-7 table (basic and extension characters), keyed by code point.
+import UnicodeToGsm from 'sms-segments-calculator/dist/libs/UnicodeToGSM';
 
 /** How an SMS body is encoded and how many segments (billed parts) it takes. */
 export interface SmsSegmentInfo {
@@ -23,19 +22,39 @@ export interface SmsSegmentInfo {
 
 /** Counts the segments of an SMS body. */
 export function smsSegments(body: string): SmsSegmentInfo {
-  let septets = 0;
-  let gsm = true;
-  for (const ch of body) {
-    if (basic.has(ch)) septets += 1;
-    else if (extension.has(ch)) septets += 2;
-    else {
-      gsm = false;
-      break;
-    }
+  const m = new SegmentedMessage(body, 'auto');
+  const encoding = m.encodingName;
+  return { encoding, units: m.messageSize / (encoding === 'GSM-7' ? 7 : 16), segments: Math.max(1, m.segmentsCount) };
+}
+
+/** Typographic characters a French text uses, with their GSM-7 spelling. */
+const GSM7_SPELLING: Record<string, string> = {
+  '\u2019': "'", '\u2018': "'", '\u201A': "'", '\u201B': "'", '\u2032': "'", '\u02BC': "'",
+  '\u201C': '"', '\u201D': '"', '\u201E': '"', '\u00AB': '"', '\u00BB': '"',
+  '\u2013': '-', '\u2014': '-', '\u2011': '-', '\u2010': '-', '\u2026': '...',
+  '\u00A0': ' ', '\u202F': ' ', '\u2009': ' ', '\u0153': 'oe', '\u0152': 'OE', '\u00E7': 'c',
+};
+
+function isGsm7(s: string): boolean {
+  return Array.from(s).every((ch) => Object.prototype.hasOwnProperty.call(UnicodeToGsm, ch.codePointAt(0)!));
+}
+
+/**
+ * A French (Latin-script) SMS spelled in the GSM-7 alphabet, so that one accent does not turn the
+ * whole message into UCS-2 (a third of the room): typographic apostrophes and quotes become `'`
+ * and `"`, `œ` `oe`, and a letter outside GSM-7 (`ç ê â î ô û ï ë À Ê…`) loses its accent
+ * (`é è à ù ì ò É Ç ä ö ñ ü Ä Ö Ñ Ü` are GSM-7 and stay). Bidi controls are dropped. A character
+ * with no Latin spelling is kept (the message is then UCS-2 and counted as such). Not for Arabic.
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFC')) {
+    if (isGsm7(ch)) { out += ch; continue; }
+    if (/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/.test(ch)) continue;
+    const spelled = GSM7_SPELLING[ch];
+    if (spelled !== undefined) { out += spelled; continue; }
+    const bare = ch.normalize('NFD').replace(/\p{M}/gu, '');
+    out += bare !== '' && isGsm7(bare) ? bare : ch;
   }
-  if (gsm) {
-    return { encoding: 'GSM-7', units: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
-  }
-  const units = body.length;
-  return { encoding: 'UCS-2', units, segments: units <= 70 ? 1 : Math.ceil(units / 67) };
+  return out;
 }

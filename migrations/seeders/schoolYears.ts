@@ -26,6 +26,8 @@ const schoolYearsFile = z.object({
         decisionReminderDays: z.number().int().positive(),
         escalationDays: z.number().int().positive(),
         anonymizeAfterDays: z.number().int().positive(),
+        /** Last day to bring the originals to the school after approval. */
+        originalsDueBy: isoDate.optional(),
         /** Per level, a campaign window other than the year's (e.g. preschool closing earlier). */
         levels: z.record(z.enum(['primary1', 'preschool']), z.object({ campaignOpensOn: isoDate, campaignClosesOn: isoDate })).optional(),
       }),
@@ -48,6 +50,7 @@ export function loadSchoolYears(file: string = path.join(dataDir(), 'school-year
     const [a, b] = y.code.split('-').map(Number);
     if (b !== a + 1 || !y.startDate.startsWith(`${a}-`)) throw new Error(`School year ${y.code}: code or start date inconsistent`);
     if (y.campaignClosesOn < y.campaignOpensOn || y.campaignClosesOn >= y.startDate) throw new Error(`School year ${y.code}: campaign window inconsistent`);
+    if (y.originalsDueBy !== undefined && (y.originalsDueBy < y.campaignOpensOn || y.originalsDueBy >= y.startDate)) throw new Error(`School year ${y.code}: originalsDueBy outside the campaign and the year's start`);
     for (const [level, w] of Object.entries(y.levels ?? {})) {
       if (w.campaignClosesOn < w.campaignOpensOn || w.campaignClosesOn >= y.startDate) throw new Error(`School year ${y.code}, ${level}: campaign window inconsistent`);
     }
@@ -74,8 +77,8 @@ export async function seedSchoolYears(em: EntityManager): Promise<SchoolYearsSee
   const schoolYears = await upsertRows(
     em,
     'school_year',
-    ['code', 'start_date', 'campaign_opens_on', 'campaign_closes_on', 'is_current', 'decision_reminder_days', 'escalation_days', 'anonymize_after_days'],
-    years.map((y) => [y.code, y.startDate, y.campaignOpensOn, y.campaignClosesOn, y.isCurrent, y.decisionReminderDays, y.escalationDays, y.anonymizeAfterDays]),
+    ['code', 'start_date', 'campaign_opens_on', 'campaign_closes_on', 'is_current', 'decision_reminder_days', 'escalation_days', 'anonymize_after_days', 'originals_due_by'],
+    years.map((y) => [y.code, y.startDate, y.campaignOpensOn, y.campaignClosesOn, y.isCurrent, y.decisionReminderDays, y.escalationDays, y.anonymizeAfterDays, y.originalsDueBy ?? null]),
     ['code'],
   );
   const current = years.find((y) => y.isCurrent)!.code;
