@@ -152,7 +152,7 @@ test('a token needs a name; one address trying 20 bad tokens is refused (429 + R
   expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(860);
   expect(await blocked.json()).toEqual({
     error: 'tooManyAttempts',
-    message: { ar: 'محاولات فاشلة كثيرة من اتصالكم. المرجو إعادة المحاولة بعد 15 دقيقة.', fr: "Trop d'essais manqués depuis votre connexion. Réessayez dans 15 minute(s)." },
+    message: { ar: 'محاولات فاشلة كثيرة من اتصالكم. المرجو إعادة المحاولة بعد 15 دقيقة.', fr: "Trop d'essais manqués depuis votre connexion. Réessayez dans 15 minutes." },
   });
   expect((await api('/pre-registrations/P27-ABCDE-FGHJK', token)).status).toBe(404);
 });

@@ -99,7 +99,7 @@ describe('accounts', () => {
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
     expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(15 * 60);
-    expect(await locked.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minute(s), ou réinitialisez le mot de passe.');
+    expect(await locked.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minutes, ou réinitialisez le mot de passe.');
 
     const r1 = await H.csrfOf(b, '/account/reset');
     const ask = await b.postForm('/account/reset', { _csrf: r1.token, identifier });

@@ -79,7 +79,7 @@ describe('password spraying', () => {
         const retry = Number(res.headers.get('retry-after'));
         expect(retry).toBeGreaterThanOrEqual(900 - Math.ceil((Date.now() - started) / 1000) - 1);
         expect(retry).toBeLessThanOrEqual(900);
-        expect(await res.text()).toContain('Trop d&#x27;essais manqués depuis votre connexion. Réessayez dans 15 minute(s).');
+        expect(await res.text()).toContain('Trop d&#x27;essais manqués depuis votre connexion. Réessayez dans 15 minutes.');
       } else await res.text();
     }
     expect(statuses).toEqual([...Array(20).fill(401), ...Array(5).fill(429)]);
@@ -122,7 +122,7 @@ describe("an attacker's failures do not lock the owner out", () => {
     const locked = await signIn(c, victim, PASSWORD, attacker);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(860);
-    expect(await locked.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minute(s), ou réinitialisez le mot de passe.');
+    expect(await locked.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minutes, ou réinitialisez le mot de passe.');
     const home = await signIn(await client(), victim, PASSWORD, freshAddress());
     expect(home.status).toBe(303);
     expect(home.headers.get('location')).toBe('/space');
@@ -137,7 +137,7 @@ describe("an attacker's failures do not lock the owner out", () => {
     const wait1 = await signIn(c, victim, PASSWORD, freshAddress());
     expect(wait1.status).toBe(429);
     expect(wait1.headers.get('retry-after')).toBe('2');
-    expect(await wait1.text()).toContain('Trop d&#x27;essais manqués pour ce compte. Patientez 2 seconde(s) avant de réessayer.');
+    expect(await wait1.text()).toContain('Trop d&#x27;essais manqués pour ce compte. Patientez 2 secondes avant de réessayer.');
     await new Promise((r) => setTimeout(r, 2100));
     expect((await signIn(c, victim, 'Distributed-12', freshAddress())).status).toBe(401);
     const wait2 = await signIn(c, victim, PASSWORD, freshAddress());

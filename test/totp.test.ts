@@ -145,7 +145,7 @@ test('wrong codes are throttled: after 5 from one address even the right code is
   const refused = await b.postForm('/staff/login/code', { _csrf: inputValue(page, '_csrf')!, code: await totpCode(secret, 1) });
   expect(refused.status).toBe(429);
   expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(860);
-  expect(await refused.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minute(s)');
+  expect(await refused.text()).toContain('Trop d&#x27;essais manqués pour ce compte depuis votre connexion. Réessayez dans 15 minutes');
 });
 
 test('the half-signed-in state expires after 10 minutes', async () => {

@@ -43,8 +43,8 @@ function staticKeys(): Map<string, Set<string>> {
     found.get(key)!.add(rel(file));
   };
   const viewPatterns = [
-    new RegExp(String.raw`\{\{~?\s*t\s+(["'])${KEY}\1`, 'g'),
-    new RegExp(String.raw`\(\s*t\s+(["'])${KEY}\1`, 'g'),
+    new RegExp(String.raw`\{\{~?\s*tl?\s+(["'])${KEY}\1`, 'g'),
+    new RegExp(String.raw`\(\s*tl?\s+(["'])${KEY}\1`, 'g'),
     new RegExp(String.raw`(?<![\w-])(?:label|hint|legend|empty)=(["'])${KEY}\1`, 'g'),
   ];
   for (const file of walk(path.join(WEB, 'views'), '.hbs')) {

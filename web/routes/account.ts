@@ -16,6 +16,7 @@ import type { AuthDeps } from '../auth';
 import { SignInRefused } from '../services/signInGuard';
 import { randomUUID } from 'node:crypto';
 import { translator } from '../i18n';
+import { countText } from '../views/textHelpers';
 import { formBody } from '../http/bodies';
 import {
   AccountError, consumeCode, identifierOf, issueCode, findAccount, requesterHash, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
@@ -240,7 +241,7 @@ export function accountRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): { rout
     } catch (e) {
       if (e instanceof SignInRefused) {
         res.set('Retry-After', String(e.retryAfterSeconds));
-        return render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { password: t(`signIn.throttled.${e.counter}`, { minutes: e.minutes, seconds: e.retryAfterSeconds }) }, 429);
+        return render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { password: t(`signIn.throttled.${e.counter}`, { minutes: countText(res.locals.lang, 'minutes', e.minutes), seconds: countText(res.locals.lang, 'seconds', e.retryAfterSeconds) }) }, 429);
       }
       if (!(e instanceof AccountError)) throw e;
       render(res, 'account/signIn', 'account.signIn.title', { form, next: target }, { [e.field === 'code' ? 'identifier' : e.field]: message(res, e) }, e.code === 'account.code.wait' || e.code === 'account.code.tooMany' ? 429 : 401);

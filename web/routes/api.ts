@@ -24,6 +24,7 @@ import { audit } from './staff';
 import { jsonBody, photoJsonLimit } from '../http/bodies';
 import { InputError } from '../http/errors';
 import { hasBadText } from '../http/input';
+import { countText } from '../views/textHelpers';
 
 const tAr = translator('ar');
 const tFr = translator('fr');
@@ -97,7 +98,7 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
     } catch (e) {
       if (!(e instanceof SignInRefused)) throw e;
       const key = 'signIn.throttled.address';
-      res.status(429).set('Retry-After', String(e.retryAfterSeconds)).json({ error: 'tooManyAttempts', message: { ar: tAr(key, { minutes: e.minutes }), fr: tFr(key, { minutes: e.minutes }) } });
+      res.status(429).set('Retry-After', String(e.retryAfterSeconds)).json({ error: 'tooManyAttempts', message: { ar: tAr(key, { minutes: countText('ar', 'minutes', e.minutes) }), fr: tFr(key, { minutes: countText('fr', 'minutes', e.minutes) }) } });
       return null;
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header);

@@ -30,6 +30,7 @@ import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoo
 import { approvedList, toCsv, toXlsx } from '../services/exports';
 import { listAudit, recordAudit } from '../services/audit';
 import { notificationsFor } from '../services/notifications';
+import { countText } from '../views/textHelpers';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
@@ -68,7 +69,8 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
   /** Answers a refused attempt: 429 + Retry-After and the reason in the page's language. */
   const refusedMessage = (res: Response, e: SignInRefused) => {
     res.set('Retry-After', String(e.retryAfterSeconds));
-    return translator(res.locals.lang)(`signIn.throttled.${e.counter}`, { minutes: e.minutes, seconds: e.retryAfterSeconds }) as string;
+    const lang = res.locals.lang;
+    return translator(lang)(`signIn.throttled.${e.counter}`, { minutes: countText(lang, 'minutes', e.minutes), seconds: countText(lang, 'seconds', e.retryAfterSeconds) }) as string;
   };
   const safeTarget = (target: string, user: StaffUser) => (target.startsWith('/staff/') && !target.startsWith('//') && !target.startsWith('/staff/login') ? target : user.role === 'director' ? '/staff/requests' : '/staff/supervision/');
 
@@ -508,12 +510,8 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
     checks,
     allChecksPass: allChecksPass(pr),
     derogationRequired: needsDerogation(summary),
-    ageExplain: checks ? t(`staff.review.age.${checks.age.result}`, {
-      years: checks.age.years, months: checks.age.months, referenceDate: checks.age.referenceDate,
-      limit: checks.age.rule.eligibleBornOnOrBefore, toleranceFrom: checks.age.rule.toleranceBornFrom ?? '', toleranceTo: checks.age.rule.toleranceBornTo ?? '',
-    }) : '',
-    zoneExplain: checks ? t(`staff.review.zone.${checks.zone.result}`, { zone: checks.zone.residenceZoneCode, schoolZones: checks.zone.schoolZoneCodes.join(lang === 'ar' ? '، ' : ', ') }) : '',
-    duplicateExplain: checks ? t(`staff.review.duplicate.${checks.duplicate.result}`, { count: checks.duplicate.candidates.length }) : '',
+    // The explanations are rendered by the view with every code, date and number isolated left-to-right.
+    schoolZoneList: checks ? checks.zone.schoolZoneCodes.join(', ') : '',
     seats, seatsFull: Boolean(seats && seats.left <= 0),
     schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
     zoneName: lang === 'ar' ? pr.residenceZone.nameAr : pr.residenceZone.nameFr,
