@@ -148,5 +148,5 @@ test('an anonymous visit to the status page and the form writes no session row; 
   expect(unlock.headers.get('location')).toBe(`/pre-registrations/${reference}#manage`);
   expect(await sessionRows()).toBe(before + 1);
   const managed = await (await visitor.get(`/pre-registrations/${reference}`)).text();
-  expect(managed).toContain(`action="/pre-registrations/${reference}/withdraw"`);
+  expect(managed).toContain(`href="/pre-registrations/${reference}/withdraw"`);
 });

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { renderNotification } from '../activities/templates';
 import { gregorianToHijri } from '../domain/hijri';
+import { decisionDueOn } from '../domain/deadlines';
+import { PreRegistration } from '../entities';
 import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
 import { signInStaff, staffApiToken } from './support/staff';
@@ -92,8 +94,13 @@ test('API: submit → checks → director approves → registered with a Massar 
   });
   expect(again.status).toBe(409);
 
-  const schoolRow = await t.orm.em.fork().getConnection().execute<{ name_ar: string }[]>('select name_ar from school where code = ?', [school.schoolCode]);
-  const data = { reference: created.reference, childFirstName: 'ياسين', schoolName: schoolRow[0].name_ar, statusUrl: `${t.config.publicBaseUrl}/pre-registrations/${created.reference}?lang=ar` };
+  const schoolRow = await t.orm.em.fork().getConnection().execute<{ name_ar: string; address_ar: string }[]>('select name_ar, address_ar from school where code = ?', [school.schoolCode]);
+  const submittedAt = (await t.orm.em.fork().findOneOrFail(PreRegistration, { reference: created.reference })).submittedAt;
+  const data = {
+    reference: created.reference, childFirstName: 'ياسين', schoolName: schoolRow[0].name_ar, statusUrl: `${t.config.publicBaseUrl}/pre-registrations/${created.reference}?lang=ar`,
+    // The school year 2027-2028: a decision within 14 days of the submission; the originals by 15 July 2027.
+    decisionDueOn: decisionDueOn(submittedAt, 14), schoolAddress: schoolRow[0].address_ar, originalsDueBy: '2027-07-15',
+  };
   const expectedReceived = renderNotification('received', 'ar', data);
   const expectedRegistered = renderNotification('registered', 'ar', { ...data, massarCode: final.massarCode! });
   const mails = await eventually(async () => {
@@ -110,6 +117,7 @@ test('API: submit → checks → director approves → registered with a Massar 
     const rows = await outbox(e164(phone));
     return rows.length >= 2 ? rows : null;
   });
+  expect(sms[1].body).toContain('\u206615/07/2027\u2069');
   expect(sms.map((m) => [m.channel, m.body])).toEqual([
     ['sms', expectedReceived.sms],
     ['sms', expectedRegistered.sms],

@@ -97,8 +97,11 @@ test('pages: the parent unlocks with the certificate number, corrects, then with
   await eventually(async () => (await t.temporal.status(reference)).status === 'underReview');
   expect((await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).childFirstNameLatin).toBe('Yacine');
 
+  // Withdrawal goes through its confirmation page (what it ends), then the POST with the CSRF token.
   const page2 = await (await parent.get(`/pre-registrations/${reference}`)).text();
-  const withdrawn = await parent.postForm(`/pre-registrations/${reference}/withdraw`, { _csrf: inputValue(page2, '_csrf')! });
+  expect(page2).toContain(`href="/pre-registrations/${reference}/withdraw"`);
+  const confirm = await (await parent.get(`/pre-registrations/${reference}/withdraw`)).text();
+  const withdrawn = await parent.postForm(`/pre-registrations/${reference}/withdraw`, { _csrf: inputValue(confirm, '_csrf')!, confirm: 'yes' });
   expect(withdrawn.headers.get('location')).toBe(`/pre-registrations/${reference}?withdrawn=1`);
   const result = await t.temporal.handle(reference).result();
   expect(result.status).toBe('withdrawn');

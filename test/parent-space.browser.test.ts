@@ -511,7 +511,13 @@ async function editAndWithdraw(lang: Lang): Promise<void> {
   // Withdrawal from the space.
   await mySpace();
   expect(norm(await card().locator('strong').textContent())).toBe(lang === 'ar' ? `${j.editedFirstName.ar} ${j.child.lastNameAr}` : `${j.editedFirstName.latin} ${j.child.lastNameLatin}`);
-  await press(page, card().getByRole('button', { name: T('parent.manage.withdraw') as string, exact: true }));
+  // A secondary link on the card, then the confirmation page saying what the withdrawal ends.
+  await press(page, card().getByRole('link', { name: T('withdraw.link') as string, exact: true }));
+  expect(page.url()).toBe(`${t.baseUrl}/space/requests/${reference}/withdraw`);
+  expect((await page.locator('#withdraw-ends li').allTextContents()).map(norm)).toEqual([
+    T('withdraw.ends.review'), T('withdraw.ends.place'), T('withdraw.ends.final'), T('withdraw.ends.newRequest', { date: '30/06/2027' }), T('withdraw.ends.message'),
+  ]);
+  await press(page, page.getByRole('button', { name: T('withdraw.confirm') as string, exact: true }));
   expect(page.url()).toBe(`${t.baseUrl}/space?withdrawn=1`);
   expect(norm(await page.locator('#flash').textContent())).toBe(T('parent.manage.withdrawnDone'));
   await eventually(async () => {
@@ -519,7 +525,8 @@ async function editAndWithdraw(lang: Lang): Promise<void> {
     return (await card().locator('.tag').getAttribute('data-status')) === 'withdrawn';
   });
   expect(norm(await card().locator('.tag').textContent())).toBe(T('status.withdrawn'));
-  expect(await card().getByRole('button').count()).toBe(0); // neither edit nor withdraw any more
+  expect(await card().getByRole('button').count()).toBe(0); // no edit any more
+  expect(await card().locator('.withdraw-link').count()).toBe(0); // nor withdrawal
   expect((await t.orm.em.fork().findOneOrFail(PreRegistration, { reference })).status).toBe('withdrawn');
   await context.close();
 }

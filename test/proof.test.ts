@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => { await t?.stop(); });
 
 const CHILD = { firstNameAr: 'زهيرة', firstNameLatin: 'Zouhaira' };
-const PUBLIC_KEYS = ['editable', 'level', 'openedAt', 'proof', 'reference', 'schoolYear', 'status', 'submittedAt', 'timeline', 'updatedAt'];
+const PUBLIC_KEYS = ['decisionDueOn', 'editable', 'level', 'openedAt', 'originalsDueBy', 'proof', 'reference', 'schoolYear', 'status', 'submittedAt', 'timeline', 'updatedAt'];
 const DETAIL_KEYS = ['correctionMessage', 'decisionNote', 'massarCode', 'rejectionReasons', 'school'];
 /** `Bearer <token>` of a fresh API token of the staff user `u`. */
 const bearer = async (u: string) => `Bearer ${await staffApiToken(t.orm, u)}`;

@@ -14,6 +14,18 @@ export interface AuthDeps {
   totpKey: Buffer;
 }
 
+/**
+ * What the page header shows of a signed-in staff user, in both languages: the role (a catalogue
+ * key, `staff.role.<role>`) and the name of their scope from the data (school, directorate or
+ * academy, Arabic and French). The account's display name is a free label (often in one script
+ * only) and is not shown in the header.
+ */
+export function staffBadge(user: StaffUser): { displayName: string; role: StaffUser['role']; scopeAr: string; scopeFr: string } {
+  const scope = user.school ?? user.directorate ?? user.academy ?? null;
+  const loaded = scope && typeof (scope as { nameAr?: unknown }).nameAr === 'string';
+  return { displayName: user.displayName, role: user.role, scopeAr: loaded ? scope.nameAr : '', scopeFr: loaded ? scope.nameFr : '' };
+}
+
 /** A request whose staff user is known. */
 export type StaffRequest = Request & { staff: StaffUser };
 
@@ -27,7 +39,7 @@ export function requireStaff(orm: MikroORM) {
       return;
     }
     (req as StaffRequest).staff = user;
-    res.locals.staff = { displayName: user.displayName, role: user.role };
+    res.locals.staff = staffBadge(user);
     next();
   };
 }

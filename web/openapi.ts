@@ -148,7 +148,7 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
             { name: 'X-Birth-Certificate-Number', in: 'header', required: false, schema: { type: 'string' }, description: "The child's birth certificate number as submitted (proof)" },
           ],
           responses: {
-            200: { description: 'Always: reference, status, schoolYear, level, submittedAt, updatedAt, openedAt, editable, timeline (dates, statuses, channels), proof. After proof also: school, massarCode, rejectionReasons, decisionNote, correctionMessage' },
+            200: { description: 'Always: reference, status, schoolYear, level, submittedAt, updatedAt, openedAt, editable, decisionDueOn (YYYY-MM-DD, the day by which the school decides, while a decision is awaited, else null), originalsDueBy (YYYY-MM-DD, after approval the last day to bring the originals to the school, else null), timeline (dates, statuses, channels), proof. After proof also: school, massarCode, rejectionReasons, decisionNote, correctionMessage' },
             401: { description: 'Staff token given but unknown or revoked, or HTTP Basic given (`basicAuthRemoved`)' }, 403: { description: 'Wrong birth certificate number' }, 404: { description: 'Unknown reference (or outside the staff user\'s scope)' },
             429: { description: 'Locked after wrong birth certificate numbers, or too many bad tokens from this address: `Retry-After` seconds' },
           },

@@ -6,3 +6,12 @@ document.addEventListener('change', function (e) {
     if (next) { next.click(); } else { el.form.submit(); }
   }
 });
+
+// The receipt's print button exists only with JavaScript (printing works from the browser's menu without it).
+document.addEventListener('DOMContentLoaded', function () {
+  var buttons = document.querySelectorAll('button[data-print]');
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].addEventListener('click', function () { window.print(); });
+  }
+});

@@ -200,11 +200,11 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
     res.json({
       reference: v.reference, status: v.status, schoolYear: v.schoolYear, level: v.level,
       submittedAt: v.submittedAt.toISOString(), updatedAt: v.updatedAt.toISOString(),
-      openedAt: v.openedAt?.toISOString() ?? null, editable: v.editable,
+      openedAt: v.openedAt?.toISOString() ?? null, editable: v.editable, decisionDueOn: v.decisionDueOn, originalsDueBy: v.originalsDueBy,
       timeline: v.timeline.map((e) => ({ at: e.at.toISOString(), type: e.type, status: e.status, channel: e.channel })),
       proof: v.proof,
       ...(v.details ? {
-        school: v.details.school, massarCode: v.details.massarCode, rejectionReasons: v.details.rejectionReasons,
+        school: { code: v.details.school.code, nameAr: v.details.school.nameAr, nameFr: v.details.school.nameFr }, massarCode: v.details.massarCode, rejectionReasons: v.details.rejectionReasons,
         decisionNote: v.details.decisionNote, correctionMessage: v.details.correctionMessage,
       } : {}),
     });

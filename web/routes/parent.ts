@@ -18,6 +18,9 @@ import {
 } from '../services/preRegistrations';
 import type { FieldError } from '../../domain/submission';
 import { MAX_PHOTO_BYTES } from '../services/photos';
+import { campaignWindow } from '../services/campaign';
+import { APPROVED } from '../services/requestView';
+import { todayInCasablanca } from '../../domain/dates';
 import { formBody, photoForm } from '../http/bodies';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -96,8 +99,12 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     const photo = upload && upload.length ? upload : keptKey ? { key: keptKey } : undefined;
     const result = await submitPreRegistration({ em: db, temporal: deps.temporal, starter: deps.starter, now: deps.clock() }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
     if (result.ok) {
-      // The same child's request already filed (another tab, a second try): its status page, no second request.
-      res.redirect(303, `/pre-registrations/${encodeURIComponent(result.reference)}?${result.existing ? 'existing' : 'submitted'}=1`);
+      // The session that submitted holds the file (it typed the certificate number and birth date): it sees
+      // the details and the receipt with the names, as after the unlock. The same child's request already
+      // filed (another tab, a second try): its status page, no second request.
+      req.session.unlocked = [...new Set([...(req.session.unlocked ?? []), result.reference])].slice(-10);
+      const target = `/pre-registrations/${encodeURIComponent(result.reference)}?${result.existing ? 'existing' : 'submitted'}=1`;
+      req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, target)));
       return;
     }
     body.photoKey = result.photoKey ?? '';
@@ -157,9 +164,23 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     req.session.save((err) => (err ? next(err) : res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`)));
   });
 
+  /** The withdrawal's confirmation page: what it ends, then a POST with the CSRF token (the one withdraw service). */
+  r.get('/pre-registrations/:reference/withdraw', csrf.withCsrf, async (req, res) => {
+    const reference = normalizeReference(String(req.params.reference));
+    const db = em();
+    const pr = isReference(reference) ? await db.findOne(PreRegistration, { reference }, { populate: ['school'] }) : null;
+    if (!pr || !(await unlocked(req, reference))) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    if (!WITHDRAWABLE.includes(pr.status)) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?refused=cannotWithdraw#manage`); return; }
+    res.render('parent/withdraw', await withdrawalModel(db, pr, res.locals.lang, {
+      action: `/pre-registrations/${encodeURIComponent(reference)}/withdraw`, back: `/pre-registrations/${encodeURIComponent(reference)}#manage`,
+    }));
+  });
+
   r.post('/pre-registrations/:reference/withdraw', urlencoded, csrf.protect, async (req, res) => {
     const reference = normalizeReference(String(req.params.reference));
     if (!(await unlocked(req, reference))) { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}#manage`); return; }
+    // Only from the confirmation page: a form without the confirmation goes there first.
+    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') { res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}/withdraw`); return; }
     try {
       await withdrawPreRegistration(deps.temporal, reference);
       res.redirect(303, `/pre-registrations/${encodeURIComponent(reference)}?withdrawn=1`);
@@ -243,15 +264,25 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     const pr = await requestOr404(db, req, res);
     if (!pr) return;
     const v = await requestView(db, pr, await proofOf(req, pr));
+    const d = v.details;
     res.render('parent/receipt', {
       title: `${t('receipt.title')} ${pr.reference}`,
       pr: {
         reference: v.reference, level: v.level, schoolYear: v.schoolYear, submittedAt: v.submittedAt, status: v.status,
-        ...(v.details ? {
-          schoolName: lang === 'ar' ? v.details.school.nameAr : v.details.school.nameFr, schoolCode: v.details.school.code,
-          childFirstName: lang === 'ar' ? v.details.childFirstNameAr : v.details.childFirstNameLatin,
+        decisionDueOn: v.decisionDueOn, originalsDueBy: v.originalsDueBy,
+        ...(d ? {
+          schoolName: lang === 'ar' ? d.school.nameAr : d.school.nameFr, schoolCode: d.school.code,
+          schoolAddress: lang === 'ar' ? d.school.addressAr : d.school.addressFr,
+          childFirstName: lang === 'ar' ? d.childFirstNameAr : d.childFirstNameLatin,
+          childFullNameAr: `${d.child.firstNameAr} ${d.child.lastNameAr}`.trim(),
+          childFullNameLatin: `${d.child.firstNameLatin} ${d.child.lastNameLatin}`.trim(),
+          birthDate: d.child.birthDate,
+          guardianRole: d.guardian.role,
+          guardianName: (lang === 'ar' ? `${d.guardian.firstNameAr} ${d.guardian.lastNameAr}` : `${d.guardian.firstNameLatin} ${d.guardian.lastNameLatin}`).trim(),
         } : {}),
       },
+      approved: (APPROVED as readonly string[]).includes(v.status),
+      documents: ORIGINAL_DOCUMENTS,
       proved: Boolean(v.details),
       printedAt: new Date(),
     });
@@ -270,8 +301,10 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       existing: req.query.existing === '1',
       pr: {
         reference: v.reference, status: v.status, level: v.level, schoolYear: v.schoolYear, submittedAt: v.submittedAt,
+        decisionDueOn: v.decisionDueOn, originalsDueBy: v.originalsDueBy,
         ...(d ? {
           schoolName: lang === 'ar' ? d.school.nameAr : d.school.nameFr, schoolCode: d.school.code,
+          schoolAddress: lang === 'ar' ? d.school.addressAr : d.school.addressFr,
           childFirstName: lang === 'ar' ? d.childFirstNameAr : d.childFirstNameLatin, massarCode: d.massarCode, decisionNote: d.decisionNote,
         } : {}),
       },
@@ -279,6 +312,9 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       reasons: d ? d.rejectionReasons.map((x) => (lang === 'ar' ? x.textAr : x.textFr)) : [],
       events: v.timeline.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
       nextStep: `parent.status.next.${v.status}`,
+      decisionLate: Boolean(v.decisionDueOn && v.decisionDueOn < todayInCasablanca(deps.clock())),
+      approved: (APPROVED as readonly string[]).includes(v.status),
+      documents: ORIGINAL_DOCUMENTS,
       correctionMessage: d?.correctionMessage ?? null,
       canManage: ['submitted', 'underReview', 'correctionRequested'].includes(v.status),
       canCorrect: v.status === 'correctionRequested',
@@ -297,6 +333,28 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     await renderStatus(req, res, db, pr);
   });
   return r;
+}
+
+/** Statuses a parent may still withdraw (before any decision). */
+const WITHDRAWABLE: readonly string[] = ['submitted', 'underReview', 'correctionRequested'];
+
+/** The originals to bring to the school after approval (catalogue keys), in the order of the circular. */
+export const ORIGINAL_DOCUMENTS = ['after.document.birthCertificate', 'after.document.guardianCin', 'after.document.residence', 'after.document.receipt'];
+
+/**
+ * The withdrawal confirmation page's model (status page and parents' space alike): the request,
+ * the child and school, and until when a new request may be filed (the campaign window's end).
+ */
+export async function withdrawalModel(db: EntityManager, pr: PreRegistration, lang: Language, links: { action: string; back: string }) {
+  const t = translator(lang);
+  const window = await campaignWindow(db, pr.schoolYear, pr.level);
+  return {
+    title: t('withdraw.title'), ...links,
+    reference: pr.reference,
+    childName: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin,
+    schoolName: lang === 'ar' ? pr.school.nameAr : pr.school.nameFr,
+    closesOn: window?.closesOn ?? null,
+  };
 }
 
 function eventLabel(e: TimelineEntry): string {

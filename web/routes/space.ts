@@ -16,7 +16,7 @@ import { ParentAccount, Photo, PreRegistration, PreRegistrationDraft, School } f
 import type { Csrf, RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { requireParent } from './account';
-import { summaryLabel } from './parent';
+import { summaryLabel, withdrawalModel } from './parent';
 import * as map from '../services/schoolMap';
 import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
 import { profileFrom } from '../services/accounts';
@@ -322,10 +322,20 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
     const draft = await editDraft(db, await accountOf(db, res), pr);
     res.redirect(303, `/space/drafts/${draft.id}/review`);
   });
+  /** The withdrawal's confirmation page (what it ends), then the POST with the CSRF token to the one withdraw service. */
+  r.get('/requests/:reference/withdraw', signedIn, csrf.withCsrf, async (req, res) => {
+    const db = em();
+    const pr = await ownRequest(db, req, res);
+    if (!pr) { notFound(res); return; }
+    if (!['submitted', 'underReview', 'correctionRequested'].includes(pr.status)) { res.redirect(303, '/space?refused=cannotWithdraw'); return; }
+    res.render('parent/withdraw', await withdrawalModel(db, pr, res.locals.lang, { action: `/space/requests/${encodeURIComponent(pr.reference)}/withdraw`, back: '/space' }));
+  });
   r.post('/requests/:reference/withdraw', signedIn, urlencoded, csrf.protect, async (req, res) => {
     const db = em();
     const pr = await ownRequest(db, req, res);
     if (!pr) { notFound(res); return; }
+    // Only from the confirmation page: a form without the confirmation goes there first.
+    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') { res.redirect(303, `/space/requests/${encodeURIComponent(pr.reference)}/withdraw`); return; }
     try {
       await withdrawPreRegistration(deps.temporal, pr.reference);
       res.redirect(303, '/space?withdrawn=1');

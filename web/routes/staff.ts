@@ -13,7 +13,7 @@ import { Photo, PreRegistration, PreRegistrationEvent, RejectionReason, StaffUse
 import { needsDerogation } from '../../domain/derogation';
 import type { Csrf, WebDeps } from '../app';
 import { translator } from '../i18n';
-import { requireStaff as requireStaffMiddleware, type AuthDeps, type StaffRequest } from '../auth';
+import { requireStaff as requireStaffMiddleware, staffBadge, type AuthDeps, type StaffRequest } from '../auth';
 import { SignInRefused } from '../services/signInGuard';
 import { confirmEnrolment, enrolmentQr, groupSecret, newRecoveryCodes, pendingSecret, recoveryCodesLeft, SecondFactorError, verifySecondFactor } from '../services/secondFactor';
 import { ApiTokenError, createApiToken, listApiTokens, revokeApiToken } from '../services/apiTokens';
@@ -105,7 +105,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
   /** The half-signed-in user (password checked less than 10 minutes ago), or null after sending them back to the password. */
   const pendingUser = async (req: Request, res: Response): Promise<StaffUser | null> => {
     const p = req.session.staffPending;
-    const user = p && Date.now() - p.at < PENDING_MS ? await em().findOne(StaffUser, { id: p.userId, active: true }) : null;
+    const user = p && Date.now() - p.at < PENDING_MS ? await em().findOne(StaffUser, { id: p.userId, active: true }, { populate: ['school', 'directorate', 'academy'] }) : null;
     if (!user) {
       delete req.session.staffPending;
       res.redirect(303, '/staff/login');
@@ -123,7 +123,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
         if (saveErr) return next(saveErr);
         if (then) {
           res.locals.staffNext = target;
-          res.locals.staff = { displayName: user.displayName, role: user.role };
+          res.locals.staff = staffBadge(user);
           then();
         } else res.redirect(303, target);
       });

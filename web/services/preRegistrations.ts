@@ -309,13 +309,14 @@ export function sendDecision(temporal: TasjilTemporal, reference: string, decisi
 /**
  * The director asks the parent to correct the request: the message is stored (PostgreSQL, never in
  * the workflow), then the workflow is told; the request leaves the queue until the parent's edit.
- * @throws DecisionRefused (`alreadyDecided` when not under review).
+ * @throws DecisionRefused when not under review: `workflowEnded` for a withdrawn request (its processing
+ *   has ended: nothing was decided), `alreadyDecided` otherwise.
  */
 export async function requestCorrection(
   deps: { em: EntityManager; temporal: TasjilTemporal }, reference: string, message: string, requestedBy: string,
 ): Promise<{ status: string }> {
   const pr = await deps.em.findOneOrFail(PreRegistration, { reference });
-  if (pr.status !== 'underReview') throw new DecisionRefused('alreadyDecided', `status ${pr.status}`);
+  if (pr.status !== 'underReview') throw new DecisionRefused(pr.status === 'withdrawn' ? 'workflowEnded' : 'alreadyDecided', `status ${pr.status}`);
   pr.correctionMessage = message.trim();
   await deps.em.flush();
   return sendUpdate(() => deps.temporal.requestCorrection(reference, requestedBy));

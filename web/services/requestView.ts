@@ -8,7 +8,8 @@
  * `GET /api/v1/pre-registrations/{reference}` all read this one view.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { PreRegistration, PreRegistrationEvent, RejectionReason } from '../../entities';
+import { decisionDueOn } from '../../domain/deadlines';
+import { PreRegistration, PreRegistrationEvent, RejectionReason, SchoolYear } from '../../entities';
 import { canParentEdit } from './preRegistrations';
 
 /** How the reader proved they may see the request's details. */
@@ -20,7 +21,10 @@ export interface TimelineEntry { at: Date; type: string; status: string | null; 
 export interface RequestDetails {
   childFirstNameAr: string;
   childFirstNameLatin: string;
-  school: { code: string; nameAr: string; nameFr: string };
+  school: { code: string; nameAr: string; nameFr: string; addressAr: string; addressFr: string };
+  /** The child's full names and birth date, and the guardian (for the receipt). */
+  child: { firstNameAr: string; lastNameAr: string; firstNameLatin: string; lastNameLatin: string; birthDate: string };
+  guardian: { role: PreRegistration['guardianRole']; firstNameAr: string; lastNameAr: string; firstNameLatin: string; lastNameLatin: string };
   massarCode: string | null;
   rejectionReasons: Array<{ code: string; textAr: string; textFr: string }>;
   decisionNote: string | null;
@@ -36,18 +40,37 @@ export interface RequestView {
   updatedAt: Date;
   openedAt: Date | null;
   editable: boolean;
+  /** `YYYY-MM-DD`: the day by which the school decides (submission + the school year's escalation days); null once decided or ended. */
+  decisionDueOn: string | null;
+  /** `YYYY-MM-DD`: after approval, the last day to bring the originals to the school (the school year's date); null otherwise. */
+  originalsDueBy: string | null;
   timeline: TimelineEntry[];
   proof: Proof;
   /** Null without proof. */
   details: RequestDetails | null;
 }
 
+/** Statuses waiting for the school's decision (the decision due date is shown). */
+export const PENDING_DECISION = ['submitted', 'underReview', 'correctionRequested'] as const;
+/** Statuses after approval (where, when and with what to come are shown). */
+export const APPROVED = ['approved', 'exportFailed', 'registered'] as const;
+
+function guardianOf(pr: PreRegistration): RequestDetails['guardian'] {
+  const p = (pr.guardianRole === 'tutor' ? pr.tutor : pr.guardianRole === 'mother' ? pr.mother : pr.father) ?? pr.father;
+  return { role: pr.guardianRole, firstNameAr: p.firstNameAr ?? '', lastNameAr: p.lastNameAr ?? '', firstNameLatin: p.firstNameLatin ?? '', lastNameLatin: p.lastNameLatin ?? '' };
+}
+
 /** The view of `pr` for a reader with `proof`. `pr.school` is loaded when needed. */
 export async function requestView(em: EntityManager, pr: PreRegistration, proof: Proof): Promise<RequestView> {
   const events = await em.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
+  const year = await em.findOne(SchoolYear, { code: pr.schoolYear });
+  const pending = (PENDING_DECISION as readonly string[]).includes(pr.status);
+  const approved = (APPROVED as readonly string[]).includes(pr.status);
   const view: RequestView = {
     reference: pr.reference, status: pr.status, schoolYear: pr.schoolYear, level: pr.level,
     submittedAt: pr.submittedAt, updatedAt: pr.updatedAt, openedAt: pr.openedAt ?? null, editable: canParentEdit(pr),
+    decisionDueOn: pending && year ? decisionDueOn(pr.submittedAt, year.escalationDays) : null,
+    originalsDueBy: approved ? year?.originalsDueBy ?? null : null,
     timeline: events.map((e) => ({ at: e.at, type: e.type, status: e.status ?? null, channel: (e.details as { channel?: string }).channel ?? null })),
     proof, details: null,
   };
@@ -56,7 +79,12 @@ export async function requestView(em: EntityManager, pr: PreRegistration, proof:
   const reasons = pr.rejectionReasons.length ? await em.find(RejectionReason, { code: { $in: pr.rejectionReasons } }, { orderBy: { sortOrder: 'asc' } }) : [];
   view.details = {
     childFirstNameAr: pr.childFirstNameAr, childFirstNameLatin: pr.childFirstNameLatin,
-    school: { code: pr.school.code, nameAr: pr.school.nameAr, nameFr: pr.school.nameFr },
+    school: { code: pr.school.code, nameAr: pr.school.nameAr, nameFr: pr.school.nameFr, addressAr: pr.school.addressAr, addressFr: pr.school.addressFr },
+    child: {
+      firstNameAr: pr.childFirstNameAr, lastNameAr: pr.childLastNameAr, firstNameLatin: pr.childFirstNameLatin, lastNameLatin: pr.childLastNameLatin,
+      birthDate: pr.birthDate,
+    },
+    guardian: guardianOf(pr),
     massarCode: pr.massarCode ?? null,
     rejectionReasons: reasons.map((x) => ({ code: x.code, textAr: x.textAr, textFr: x.textFr })),
     decisionNote: pr.decision === 'reject' ? pr.decisionNote ?? null : null,
