@@ -57,6 +57,7 @@ test('a rendered Arabic notification arrives as one row with the exact subject, 
     childFirstName: 'أمينة',
     schoolName: 'مدرسة الأطلس الابتدائية',
     statusUrl: 'http://127.0.0.1:3000/pre-registrations/P26-7K3QD-M2X9A?lang=ar',
+    decisionDueOn: '2027-01-15',
   });
   const { messageId } = await mailer.send({
     to,

@@ -59,6 +59,7 @@ test('an Arabic SMS goes through the twilio client to the sandbox and is stored 
     schoolName: 'مدرسة الأطلس الابتدائية',
     massarCode: 'G123456789',
     statusUrl: 'http://127.0.0.1:3000/pre-registrations/P26-7K3QD-M2X9A?lang=ar',
+    originalsDueBy: '2027-07-15',
   });
   const result = await sender.send({ to, body: sms });
   expect(result.sid).toMatch(/^SM[0-9a-f]{32}$/);
@@ -73,7 +74,7 @@ test('an Arabic SMS goes through the twilio client to the sandbox and is stored 
   expect(rows[0].subject).toBeNull();
   expect(rows[0].body).toBe(sms);
   expect(rows[0].body).toBe(
-    'تسجيل: تم تسجيل أمينة في مدرسة الأطلس الابتدائية. رمز مسار: \u2066G123456789\u2069. المرجو إحضار أصول الوثائق إلى المؤسسة.',
+    'تسجيل: سُجل أمينة في مدرسة الأطلس الابتدائية. احضروا قبل \u206615/07/2027\u2069 بأصل رسم الولادة وبطاقة الولي.',
   );
   expect(rows[0].meta).toMatchObject({ sid: result.sid, accountSid, numSegments: 2, encoding: 'UCS-2', messagingServiceSid: null });
 });

@@ -252,15 +252,18 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
     return s.status === 'rejected' ? s : null;
   });
   expect(final.rejectionReasons.map((r) => r.code)).toEqual(['underAge', 'zoneMismatch']);
-  // The reasons show to the parent once the birth certificate number is given (the reference alone shows the status).
-  const before = await (await parent.get(`/pre-registrations/${reference}`)).text();
+  // The reasons show once the birth certificate number is given (the reference alone shows the status):
+  // in another browser after the unlock; in the session that submitted the form at once (it typed the file).
+  const stranger = new Browser(t.baseUrl);
+  const before = await (await stranger.get(`/pre-registrations/${reference}`)).text();
   expect(before).toContain('data-status="rejected"');
   expect(before).not.toContain('عدم استيفاء السن القانوني');
-  const unlocked = await parent.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(before, '_csrf')!, birthCertificateNumber: submission.civilStatus.birthCertificateNumber });
+  const unlocked = await stranger.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(before, '_csrf')!, birthCertificateNumber: submission.civilStatus.birthCertificateNumber });
   expect(unlocked.headers.get('location')).toBe(`/pre-registrations/${reference}#manage`);
-  const statusHtml = await (await parent.get(`/pre-registrations/${reference}`)).text();
+  const statusHtml = await (await stranger.get(`/pre-registrations/${reference}`)).text();
   expect(statusHtml).toContain('data-status="rejected"');
   expect(statusHtml).toContain('عدم استيفاء السن القانوني');
+  expect(await (await parent.get(`/pre-registrations/${reference}`)).text()).toContain('عدم استيفاء السن القانوني');
 
   const mails = await eventually(async () => {
     const rows = await outbox(email);

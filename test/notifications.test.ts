@@ -214,7 +214,7 @@ describe('staff views: notification and export status, reconciliation page', () 
       ],
     });
     expect(page).toContain('Rapprochement avec Massar');
-    expect(page).toContain('2 j 5 h');
+    expect(page).toContain('<bdi dir="ltr">2</bdi> jours <bdi dir="ltr">5</bdi> heures');
     expect(page).toContain('HTTP 400: invalid');
     expect(page).toContain('Export en cours, relancé automatiquement');
     expect(page.match(/retry-export/g)).toHaveLength(1);

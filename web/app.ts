@@ -19,7 +19,6 @@ import type { Config } from '../config';
 import type { Language } from '../domain/types';
 import type { TasjilTemporal } from '../temporal/client';
 import { helpers } from './views/helpers';
-import { textHelpers } from './views/textHelpers';
 import { parentRouter } from './routes/parent';
 import { staffRouter } from './routes/staff';
 import { apiRouter } from './routes/api';
@@ -117,7 +116,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     defaultLayout: 'main',
     layoutsDir: path.join(__dirname, 'views', 'layouts'),
     partialsDir: path.join(__dirname, 'views', 'partials'),
-    helpers: { ...helpers, ...textHelpers },
+    helpers,
   }));
   app.set('view engine', 'hbs');
   app.set('views', path.join(__dirname, 'views'));

@@ -5,6 +5,7 @@
 import Handlebars from 'handlebars';
 import { translator } from '../i18n';
 import type { Language } from '../../domain/types';
+import { textHelpers } from './textHelpers';
 
 const { escapeExpression: esc, SafeString } = Handlebars;
 
@@ -143,3 +144,6 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
     return new SafeString(`<fieldset class="field${error ? ' field-error' : ''}" id="${id}"><legend>${esc(t(options, String(h.legend)))}</legend>${error ? `<span class="error-message" id="${id}-error">${esc(error)}</span>` : ''}${items.join('')}</fieldset>`);
   },
 };
+
+// Exact texts: tl, countOf, ageOf, dateOnly (web/views/textHelpers.ts).
+Object.assign(helpers, textHelpers);

@@ -72,12 +72,12 @@ export const textHelpers: Record<string, Handlebars.HelperDelegate> = {
     }
     return new SafeString(translateHtml(langOf(options), key, params, modes));
   },
-  /** {{count "months" n}} — n months with the plural form, the number isolated. */
-  count(unit: CountUnit, n: unknown, options: Handlebars.HelperOptions) {
+  /** (countOf "months" n) — n months with the plural form, the number isolated (not `count`: views use `{{count}}` as data). */
+  countOf(unit: CountUnit, n: unknown, options: Handlebars.HelperOptions) {
     return new SafeString(countHtml(langOf(options), unit, Number(n)));
   },
-  /** {{age years months}} — an age in years and months with the plural forms. */
-  age(years: unknown, months: unknown, options: Handlebars.HelperOptions) {
+  /** (ageOf years months) — an age in years and months with the plural forms. */
+  ageOf(years: unknown, months: unknown, options: Handlebars.HelperOptions) {
     return new SafeString(ageHtml(langOf(options), Number(years), Number(months)));
   },
   /** {{dateOnly "2027-01-15"}} → 15/01/2027 (a calendar date, as in the messages). */
