@@ -74,12 +74,18 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   await Promise.all([director.waitForURL(/decided=1/), director.click('button[value="approve"]')]);
 
   await eventually(async () => (await t.temporal.status(reference)).status === 'registered');
+  // The Massar code shows after the birth certificate number (the reference alone shows the status):
+  // another browser unlocks with it; the session that submitted the form holds the file and sees it at once.
+  const other = await browser.newPage({ viewport: { width: 360, height: 800 } });
+  await other.goto(`${t.baseUrl}/pre-registrations/${reference}`);
+  expect(await other.getAttribute('#status', 'data-status')).toBe('registered');
+  expect(await other.locator('#massar-code').count()).toBe(0);
+  await other.fill('#birthCertificateNumber', certificate);
+  await Promise.all([other.waitForURL(/#manage$/), other.click('form[action$="/unlock"] button[type="submit"]')]);
+  expect((await other.textContent('#massar-code'))!.trim()).toMatch(/^[A-Z][0-9]{9}$/);
+  await other.close();
   await parent.goto(`${t.baseUrl}/pre-registrations/${reference}`);
   expect(await parent.getAttribute('#status', 'data-status')).toBe('registered');
-  // The Massar code shows after the birth certificate number (the reference alone shows the status).
-  expect(await parent.locator('#massar-code').count()).toBe(0);
-  await parent.fill('#birthCertificateNumber', certificate);
-  await Promise.all([parent.waitForURL(/#manage$/), parent.click('form[action$="/unlock"] button[type="submit"]')]);
   expect((await parent.textContent('#massar-code'))!.trim()).toMatch(/^[A-Z][0-9]{9}$/);
   await shot(parent, 'parent-status-registered-360');
 
