@@ -203,7 +203,7 @@ describe('the form in steps', () => {
     expect((await signInStaff(director, directorAccount.username, directorAccount.password, { lang: 'fr' })).status).toBe(303);
     const review = await (await director.get(`/staff/requests/${reference}`)).text();
     expect(review).toContain('<span class="tag tag-warn">Établissement choisi hors de la zone de résidence par le parent</span>');
-    expect(review).toContain('<q>أخوه مسجل في هذه المؤسسة</q>');
+    expect(review).toContain('<q dir="auto">أخوه مسجل في هذه المؤسسة</q>');
   });
 
   test('edit after submission reaches the workflow until the director opens the request; withdrawal from the space', async () => {
@@ -245,7 +245,13 @@ describe('the form in steps', () => {
     const refused = await b.postForm(`/space/requests/${reference}/edit`, { _csrf: spacePage.token });
     expect(refused.headers.get('location')).toBe('/space?refused=alreadyOpened');
 
-    const w = await b.postForm(`/space/requests/${reference}/withdraw`, { _csrf: spacePage.token });
+    // Withdrawal: a link on the card to the confirmation page; a POST without the confirmation goes there, with it withdraws.
+    expect(spacePage.html).toContain(`<a href="/space/requests/${reference}/withdraw" class="withdraw-link">`);
+    const unconfirmed = await b.postForm(`/space/requests/${reference}/withdraw`, { _csrf: spacePage.token });
+    expect(unconfirmed.headers.get('location')).toBe(`/space/requests/${reference}/withdraw`);
+    const confirmPage = await H.csrfOf(b, `/space/requests/${reference}/withdraw`);
+    expect(confirmPage.html).toContain('id="withdraw-ends"');
+    const w = await b.postForm(`/space/requests/${reference}/withdraw`, { _csrf: confirmPage.token, confirm: 'yes' });
     expect(w.status).toBe(303);
     expect(w.headers.get('location')).toBe('/space?withdrawn=1');
     await eventually(async () => (await t.temporal.status(reference)).status === 'withdrawn');

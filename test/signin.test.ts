@@ -223,7 +223,7 @@ describe('sign-up and reset say nothing of existing accounts', () => {
       }
       return [];
     })();
-    expect(rows).toEqual([{ channel: 'sms', body: `تسجيل: حاول شخص ما إنشاء حساب برقمكم، وهو رقم له حساب من قبل. إن كنتم أنتم، سجلوا الدخول أو أعيدوا تعيين كلمة المرور: ${t.config.publicBaseUrl}/account/sign-in` }]);
+    expect(rows).toEqual([{ channel: 'sms', body: `تسجيل: طُلب حساب جديد برقمكم المسجل. إن كنتم أنتم، سجلوا الدخول أو غيروا كلمة المرور: ${t.config.publicBaseUrl}/account/sign-in` }]);
   });
 
   test('a reset for an unknown address answers like a real one, down to the wrong-code message', async () => {

@@ -16,7 +16,7 @@ import type { AuthDeps } from '../auth';
 import { SignInRefused } from '../services/signInGuard';
 import { randomUUID } from 'node:crypto';
 import { translator } from '../i18n';
-import { countText } from '../views/textHelpers';
+import { catalogueSms, countText } from '../views/textHelpers';
 import { formBody } from '../http/bodies';
 import {
   AccountError, consumeCode, identifierOf, issueCode, findAccount, requesterHash, setPassword, signIn, signUp, type CodeSender, OTP_POLICY,
@@ -34,7 +34,7 @@ export function existingAccountNotice(mailer: () => Mailer, sms: () => SmsSender
         html: `<div dir="${lang === 'ar' ? 'rtl' : 'ltr'}" lang="${lang}">${text.split('\n').map((l) => `<p>${Handlebars.escapeExpression(l)}</p>`).join('')}</div>`,
       });
     } else {
-      await sms().send({ to: to.value, body: t('account.exists.notice.sms', params) as string });
+      await sms().send({ to: to.value, body: catalogueSms(lang, 'account.exists.notice.sms', params) });
     }
   };
 }
@@ -59,7 +59,7 @@ export function codeSender(mailer: () => Mailer, sms: () => SmsSender): CodeSend
         html: `<div dir="${lang === 'ar' ? 'rtl' : 'ltr'}" lang="${lang}">${text.split('\n').map((l) => `<p>${Handlebars.escapeExpression(l)}</p>`).join('')}</div>`,
       });
     } else {
-      await sms().send({ to: to.value, body: t(`account.code.${purpose}.sms`, params) as string });
+      await sms().send({ to: to.value, body: catalogueSms(lang, `account.code.${purpose}.sms`, params) });
     }
   };
 }

@@ -8,6 +8,7 @@
  * for the number shown (i18next picks the form from `count`).
  */
 import Handlebars from 'handlebars';
+import { toGsm7 } from '../../activities/templates/segments';
 import { translator } from '../i18n';
 import type { Language } from '../../domain/types';
 
@@ -56,6 +57,15 @@ export function countHtml(lang: Language, unit: CountUnit, n: number): string {
 export function ageHtml(lang: Language, years: number, months: number): string {
   if (!months) return countHtml(lang, 'years', years);
   return translateHtml(lang, 'count.yearsAndMonths', { years: new SafeString(countHtml(lang, 'years', years)), months: new SafeString(countHtml(lang, 'months', months)) });
+}
+
+/**
+ * An SMS body from the catalogue: French spelled in GSM-7 (the catalogue's no-break spaces and
+ * typographic apostrophes would make it UCS-2, a third of the room), Arabic as is.
+ */
+export function catalogueSms(lang: Language, key: string, params: Record<string, unknown> = {}): string {
+  const text = translator(lang)(key, params) as string;
+  return lang === 'fr' ? toGsm7(text) : text;
 }
 
 function langOf(options: Handlebars.HelperOptions): Language {
