@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isReference, normalizeReference } from '../../domain/reference';
 import { LEVELS, type Language, type Level } from '../../domain/types';
 import { PreRegistration } from '../../entities';
-import { requestView, type Proof, type TimelineEntry } from '../services/requestView';
+import { findRequestForView, requestView, viewOfRequest, type Proof, type RequestForView, type TimelineEntry } from '../services/requestView';
 import type { Csrf, RouteDeps } from '../app';
 import { hasKey, translator } from '../i18n';
 import * as map from '../services/schoolMap';
@@ -153,7 +153,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       return;
     }
     if (!outcome.ok) {
-      const pr = await db.findOne(PreRegistration, { reference });
+      const pr = await findRequestForView(db, reference);
       if (!pr) { res.status(404).render('error', { title: translator(res.locals.lang)('parent.status.notFound.title'), message: translator(res.locals.lang)('parent.status.notFound.body') }); return; }
       res.set('Retry-After', String(outcome.retryAfterSeconds));
       await renderStatus(req, res, db, pr, { lockedMinutes: Math.ceil(outcome.retryAfterSeconds / 60) }, 429);
@@ -250,7 +250,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
   };
 
   /** What this reader proved: the certificate number in this session, or the signed-in parent who owns it. */
-  const proofOf = async (req: Request, pr: PreRegistration): Promise<Proof> => {
+  const proofOf = async (req: Request, pr: Pick<PreRegistration, 'reference' | 'parentAccountId'>): Promise<Proof> => {
     if (req.session.unlocked?.includes(pr.reference)) return 'certificate';
     if (req.session.parentAccountId && pr.parentAccountId === req.session.parentAccountId) return 'owner';
     return 'none';
@@ -289,10 +289,10 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
   });
 
   /** The status page: status, dates and timeline for anyone with the reference; the details after proof. */
-  const renderStatus = async (req: Request, res: Response, db: EntityManager, pr: PreRegistration, extra: { lockedMinutes?: number } = {}, status = 200) => {
+  const renderStatus = async (req: Request, res: Response, db: EntityManager, pr: RequestForView, extra: { lockedMinutes?: number } = {}, status = 200) => {
     const lang = res.locals.lang;
     const t = translator(lang);
-    const v = await requestView(db, pr, await proofOf(req, pr));
+    const v = await viewOfRequest(db, pr, await proofOf(req, pr));
     const d = v.details;
     const remaining = Number.parseInt(str(req.query.remaining), 10);
     res.status(status).render('parent/status', {
@@ -328,8 +328,14 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
 
   r.get('/pre-registrations/:reference', csrf.withCsrf, async (req, res) => {
     const db = em();
-    const pr = await requestOr404(db, req, res);
-    if (!pr) return;
+    // One indexed query (request + timeline), no entity: the page read most on a deadline day.
+    const reference = normalizeReference(String(req.params.reference));
+    const pr = isReference(reference) ? await findRequestForView(db, reference) : null;
+    if (!pr) {
+      const t = translator(res.locals.lang);
+      res.status(404).render('error', { title: t('parent.status.notFound.title'), message: t('parent.status.notFound.body') });
+      return;
+    }
     await renderStatus(req, res, db, pr);
   });
   return r;

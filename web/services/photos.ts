@@ -304,9 +304,14 @@ export async function normalizePhoto(input: Buffer | undefined): Promise<Normali
   return encodeJpeg(() => sharp(input, { failOn: 'error', limitInputPixels: MAX_PHOTO_PIXELS }).rotate());
 }
 
+/** A new photo key (random, 32 hex chars). */
+export function newPhotoKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
 /** Stores a normalised JPEG and returns its key (random, 32 hex chars). */
 export function storePhoto(em: EntityManager, jpeg: Buffer, width: number, height: number): string {
-  const key = randomBytes(16).toString('hex');
+  const key = newPhotoKey();
   em.create(Photo, { key, contentType: 'image/jpeg', bytes: jpeg, width, height, createdAt: new Date() });
   return key;
 }

@@ -4,7 +4,10 @@
  * status page; send a director's decision. Same rules and messages whatever the door.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  activeRequestByChildKey, insertPhoto, insertRequest, isUniqueViolation, photoExists, requestByToken, schoolExists, submitContext, zoneByCode,
+} from '../../persistence/submissions';
 import { WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { duplicateKeys } from '../../domain/duplicates';
@@ -12,7 +15,7 @@ import { generateReference, workflowIdFor } from '../../domain/reference';
 import { parseSubmission, submissionToRaw, type FieldError } from '../../domain/submission';
 import { todayInCasablanca } from '../../domain/dates';
 import type { AgeRule, Decision, Level, PreRegistrationSubmission } from '../../domain/types';
-import { AgeRuleRow, Photo, StaffUser, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School, SchoolYear } from '../../entities';
+import { AgeRuleRow, StaffUser, PreRegistration, PreRegistrationEvent, PreRegistrationRevision, ResidenceZone, School } from '../../entities';
 import type { TasjilTemporal } from '../../temporal/client';
 import type { PreRegistrationInput } from '../../workflows/preRegistration';
 import {
@@ -23,7 +26,7 @@ import { submissionsAccepted, submissionsRefused } from '../../observability/met
 import { noteRequestIdFor } from '../../observability/requestContext';
 
 export { childKeyOf };
-import { normalizePhoto, storePhoto } from './photos';
+import { newPhotoKey, normalizePhoto, storePhoto } from './photos';
 import { campaignWindow, windowError } from './campaign';
 
 /**
@@ -112,146 +115,145 @@ async function submitUncounted(
   opts: SubmitOptions = {},
 ): Promise<SubmitResult> {
   const { em, temporal } = deps;
+  // Plain SQL, no entity graph: this is the statement the web runs most (persistence/submissions.ts).
+  const conn = em.getConnection();
   const now = deps.now ?? new Date();
   // An API Idempotency-Key is bound to its client (scoped token) and to its body (hash).
   const hash = opts.idempotencyClient !== undefined && submissionToken ? bodyHash(raw, photo) : null;
   if (hash) submissionToken = `k1:${createHash('sha256').update(`${opts.idempotencyClient}\0${submissionToken}`).digest('hex').slice(0, 60)}`;
 
-  const existing = submissionToken ? await em.findOne(PreRegistration, { submissionToken }) : null;
+  const level = rawField(raw, 'level') === 'preschool' ? 'preschool' : 'primary1';
+  const rawYear = rawField(raw, 'schoolYear');
+  const rawResidence = rawField(raw, 'residence') as Record<string, unknown> | undefined;
+  // What the submission is checked against, in one statement: the token's request, the year, its
+  // window and age rule, the zone and the school as sent (the parsed codes are the same strings, trimmed).
+  const ctx = await submitContext(conn, {
+    submissionToken, schoolYear: rawYear === undefined || rawYear === null ? null : String(rawYear), level,
+    zoneCode: String(rawResidence?.residenceZoneCode ?? '').trim(), schoolCode: String(rawField(raw, 'schoolCode') ?? '').trim(),
+  });
+  const existing = ctx.existing;
   if (existing) {
     if (hash && existing.submissionHash && existing.submissionHash !== hash) {
       return { ok: false, errors: [{ field: '', code: 'validation.idempotencyKeyReused', params: { reference: existing.reference } }], reason: 'idempotencyKeyReused' };
     }
-    if (!deps.starter) await startWorkflow(em, temporal, existing, deps.deadlines);
-    else if (existing.workflowStartRequestedAt) deps.starter.kick();
+    if (!deps.starter) await startWorkflow(conn, temporal, existing.reference, deps.deadlines);
+    else if (existing.startPending) deps.starter.kick();
     return { ok: true, reference: existing.reference, status: existing.status, created: false };
   }
 
-  const year = await em.findOne(SchoolYear, { isCurrent: true });
-  const schoolYear = String(rawField(raw, 'schoolYear') ?? year?.code ?? '');
-  const level = rawField(raw, 'level') === 'preschool' ? 'preschool' : 'primary1';
+  const schoolYear = ctx.schoolYear;
   // The campaign window of the year and level, first: nothing else is worth checking outside it.
-  const window = await campaignWindow(em, schoolYear, level);
-  const closed = window ? windowError(window, schoolYear, now) : null;
+  const closed = ctx.window ? windowError(ctx.window, schoolYear, now) : null;
   if (closed) return { ok: false, errors: [closed], reason: 'campaignClosed' };
-  const rule = await ageRuleFor(em, schoolYear, level);
+  const rule = ctx.rule;
   const parsed = parseSubmission({ ...(raw as object), schoolYear }, { ageRule: rule, today: todayInCasablanca(now) });
   const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
   if (!rule && !errors.some((e) => e.field === 'schoolYear' || e.field === 'level')) errors.push({ field: 'schoolYear', code: 'validation.schoolYear' });
 
   // One child, one request: the same child's active request is given back (before the photo's work).
   const childKey = parsed.ok ? childKeyOf(parsed.value.schoolYear, parsed.value.civilStatus) : null;
-  const sameChild = await activeRequestOf(em, childKey);
+  const sameChild = await activeRequestByChildKey(conn, childKey, CLOSED_FOR_ONE_REQUEST);
   if (sameChild) return { ok: true, reference: sameChild.reference, status: sameChild.status, created: false, existing: true };
 
   // School map: the zone must exist in the chosen commune, the school must exist.
-  let zone: ResidenceZone | null = null;
-  let school: School | null = null;
-  const zoneCode = parsed.ok ? parsed.value.residence.residenceZoneCode : String((rawField(raw, 'residence') as Record<string, unknown> | undefined)?.residenceZoneCode ?? '');
-  const communeCode = parsed.ok ? parsed.value.residence.communeCode : String((rawField(raw, 'residence') as Record<string, unknown> | undefined)?.communeCode ?? '');
+  const zoneCode = parsed.ok ? parsed.value.residence.residenceZoneCode : String(rawResidence?.residenceZoneCode ?? '');
+  const communeCode = parsed.ok ? parsed.value.residence.communeCode : String(rawResidence?.communeCode ?? '');
   const schoolCode = parsed.ok ? parsed.value.schoolCode : String(rawField(raw, 'schoolCode') ?? '');
+  let zone: { code: string; communeCode: string } | null = null;
+  let schoolOk = false;
   if (zoneCode) {
-    zone = await em.findOne(ResidenceZone, { code: zoneCode }, { populate: ['commune'] });
-    if (!zone || (communeCode && zone.commune.code !== communeCode)) {
+    zone = zoneCode === ctx.zoneCodeAsked ? ctx.zone : await zoneByCode(conn, zoneCode);
+    if (!zone || (communeCode && zone.communeCode !== communeCode)) {
       if (!errors.some((e) => e.field === 'residence.residenceZoneCode')) errors.push({ field: 'residence.residenceZoneCode', code: 'validation.unknownZone' });
       zone = null;
     }
   }
   if (schoolCode) {
-    school = await em.findOne(School, { code: schoolCode }, { populate: ['directorate.academy'] });
-    if (!school && !errors.some((e) => e.field === 'schoolCode')) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
+    schoolOk = schoolCode === ctx.schoolCodeAsked ? ctx.schoolExists : await schoolExists(conn, schoolCode);
+    if (!schoolOk && !errors.some((e) => e.field === 'schoolCode')) errors.push({ field: 'schoolCode', code: 'validation.unknownSchool' });
   }
 
   // A photo already normalised and stored (parents' space draft) is used by key, as is.
-  const storedPhoto = photo && 'key' in photo ? await em.findOne(Photo, { key: photo.key }) : null;
   const photoResult = photo && 'key' in photo
-    ? (storedPhoto ? { ok: true as const, key: storedPhoto.key } : { ok: false as const, error: 'photo.required' })
+    ? ((await photoExists(conn, photo.key)) ? { ok: true as const, key: photo.key } : { ok: false as const, error: 'photo.required' })
     : await normalizePhoto(photo);
   if (!photoResult.ok) errors.push({ field: 'photo', code: `validation.${photoResult.error}` });
 
-  if (!parsed.ok || errors.length || !zone || !school || !photoResult.ok) {
+  if (!parsed.ok || errors.length || !zone || !schoolOk || !photoResult.ok) {
     // An accepted photo is kept for the next try when asked (a file input cannot be refilled).
     if (photoResult.ok && 'key' in photoResult) return { ok: false, errors: dedupe(errors), photoKey: photoResult.key };
     if (photoResult.ok && opts.keepPhotoOnError) {
-      const photoKey = storePhoto(em, photoResult.jpeg, photoResult.width, photoResult.height);
-      await em.flush();
-      return { ok: false, errors: dedupe(errors), photoKey };
+      const kept = { key: newPhotoKey(), jpeg: photoResult.jpeg, width: photoResult.width, height: photoResult.height };
+      await insertPhoto(conn, kept, now);
+      return { ok: false, errors: dedupe(errors), photoKey: kept.key };
     }
     return { ok: false, errors: dedupe(errors) };
   }
   const s: PreRegistrationSubmission = parsed.value;
   const guardian = s.guardianRole === 'tutor' ? s.tutor! : s[s.guardianRole];
+  const newPhoto = 'key' in photoResult ? null : { key: newPhotoKey(), jpeg: photoResult.jpeg, width: photoResult.width, height: photoResult.height };
+  const reference = generateReference(Number(s.schoolYear.slice(0, 4)), (n) => randomBytes(n));
 
-  let pr: PreRegistration;
   try {
-    pr = await em.transactional(async (tx) => {
-      const photoKey = 'key' in photoResult ? photoResult.key : storePhoto(tx, photoResult.jpeg, photoResult.width, photoResult.height);
-      const startYear = Number(s.schoolYear.slice(0, 4));
-      const reference = generateReference(startYear, (n) => randomBytes(n));
-      const row = tx.create(PreRegistration, {
-        id: randomUUID(), reference, submissionToken: submissionToken || randomUUID(), submissionHash: hash, childKey, status: 'submitted',
-        schoolYear: s.schoolYear, level: s.level, school: school!, commune: zone!.commune, residenceZone: zone!,
-        childFirstNameAr: s.child.firstNameAr, childLastNameAr: s.child.lastNameAr,
-        childFirstNameLatin: s.child.firstNameLatin, childLastNameLatin: s.child.lastNameLatin,
-        birthDate: s.civilStatus.birthDate, birthDateHijri: s.civilStatus.birthDateHijri, birthPlace: s.civilStatus.birthPlace,
-        birthCertificateNumber: s.civilStatus.birthCertificateNumber, birthCertificateDate: s.civilStatus.birthCertificateDate,
-        fatherLineage: s.civilStatus.fatherLineage, motherLineage: s.civilStatus.motherLineage,
-        guardianRole: s.guardianRole, father: s.father, mother: s.mother, tutor: s.tutor, siblings: s.siblings,
-        contactEmail: guardian.email, contactPhone: guardian.phone,
-        contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
-        language: s.language, photoKey,
-        parentAccountId: opts.parentAccountId ?? null, schoolChoiceReason: opts.schoolChoiceReason?.trim() || null,
-        searchText: searchTextOf(s, reference),
-        duplicateKeys: duplicateKeys({
-          birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr,
-          birthCertificateNumber: s.civilStatus.birthCertificateNumber,
-        }),
-        rejectionReasons: [], workflowId: workflowIdFor(reference), submittedAt: now, updatedAt: now,
-        // With a starter, accepted once committed: the starter starts the workflow (intake outbox).
-        workflowStartRequestedAt: deps.starter ? now : null,
-      });
-      tx.create(PreRegistrationEvent, { preRegistration: row, eventKey: 'status:submitted', type: 'status', status: 'submitted', actor: 'parent', details: {}, at: now });
-      return row;
-    });
+    // The request, its photo and its first timeline event: one statement.
+    await insertRequest(conn, {
+      id: randomUUID(), reference, submissionToken: submissionToken || randomUUID(), submissionHash: hash, childKey, s,
+      communeCode: zone!.communeCode, photoKey: newPhoto ? newPhoto.key : (photoResult as { key: string }).key,
+      contactEmail: guardian.email, contactPhone: guardian.phone, contactPhoneIsMobile: /^\+212[67]\d{8}$/.test(guardian.phone),
+      parentAccountId: opts.parentAccountId ?? null, schoolChoiceReason: opts.schoolChoiceReason?.trim() || null,
+      searchText: searchTextOf(s, reference),
+      duplicateKeys: duplicateKeys({
+        birthDate: s.civilStatus.birthDate, firstNameAr: s.child.firstNameAr, lastNameAr: s.child.lastNameAr,
+        birthCertificateNumber: s.civilStatus.birthCertificateNumber,
+      }),
+      workflowId: workflowIdFor(reference), now,
+      // With a starter, accepted once committed: the starter starts the workflow (intake outbox).
+      workflowStartRequested: Boolean(deps.starter),
+    }, newPhoto);
   } catch (err) {
     // A concurrent twin (another tab, a retried request) won the race: give its request back.
-    if (err instanceof UniqueConstraintViolationException) {
-      const fresh = em.fork();
-      const again = submissionToken ? await fresh.findOne(PreRegistration, { submissionToken }) : null;
+    if (isUniqueViolation(err)) {
+      const again = await requestByToken(conn, submissionToken);
       if (again) {
         if (hash && again.submissionHash && again.submissionHash !== hash) {
           return { ok: false, errors: [{ field: '', code: 'validation.idempotencyKeyReused', params: { reference: again.reference } }], reason: 'idempotencyKeyReused' };
         }
         return { ok: true, reference: again.reference, status: again.status, created: false };
       }
-      const twin = await activeRequestOf(fresh, childKey);
+      const twin = await activeRequestByChildKey(conn, childKey, CLOSED_FOR_ONE_REQUEST);
       if (twin) return { ok: true, reference: twin.reference, status: twin.status, created: false, existing: true };
     }
     throw err;
   }
   if (deps.starter) {
     deps.starter.kick();
-    return { ok: true, reference: pr.reference, status: pr.status, created: true };
+    return { ok: true, reference, status: 'submitted', created: true };
   }
   try {
-    await startWorkflow(em, temporal, pr, deps.deadlines);
+    await startWorkflow(conn, temporal, reference, deps.deadlines);
   } catch (err) {
     // Not started: left to the intake starter's sweep (the submission itself is stored).
-    await em.getConnection().execute('update pre_registration set workflow_start_requested_at = now() where id = ?', [pr.id]).catch(() => undefined);
+    await conn.execute('update pre_registration set workflow_start_requested_at = now() where reference = ?', [reference]).catch(() => undefined);
     throw err;
   }
-  return { ok: true, reference: pr.reference, status: pr.status, created: true };
+  return { ok: true, reference, status: 'submitted', created: true };
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /** Starts the request's workflow (no-op when running); deadlines come from the school year unless given (tests). */
-async function startWorkflow(em: EntityManager, temporal: TasjilTemporal, pr: PreRegistration, deadlines?: PreRegistrationInput['deadlines']): Promise<void> {
-  const school = await em.findOneOrFail(School, { code: pr.school.code }, { populate: ['directorate.academy'] });
-  const year = await em.findOne(SchoolYear, { code: pr.schoolYear });
-  const day = 24 * 3600 * 1000;
+async function startWorkflow(conn: ReturnType<EntityManager['getConnection']>, temporal: TasjilTemporal, reference: string, deadlines?: PreRegistrationInput['deadlines']): Promise<void> {
+  const [r] = await conn.execute<Array<{
+    school_code: string; directorate_code: string; academy_code: string; school_year: string; level: Level;
+    decision_reminder_days: number | null; escalation_days: number | null;
+  }>>(`select p.school_code, s.directorate_code, d.academy_code, p.school_year, p.level, y.decision_reminder_days, y.escalation_days
+  from pre_registration p join school s on s.code = p.school_code join provincial_directorate d on d.code = s.directorate_code
+  left join school_year y on y.code = p.school_year where p.reference = ?`, [reference]);
+  if (!r) throw new Error(`no request ${reference}`);
   await temporal.start({
-    reference: pr.reference, schoolCode: school.code, directorateCode: school.directorate.code,
-    academyCode: school.directorate.academy.code, schoolYear: pr.schoolYear, level: pr.level,
-    deadlines: deadlines ?? (year ? { reminderAfterMs: year.decisionReminderDays * day, escalateAfterMs: year.escalationDays * day } : undefined),
+    reference, schoolCode: r.school_code, directorateCode: r.directorate_code, academyCode: r.academy_code, schoolYear: r.school_year, level: r.level,
+    deadlines: deadlines ?? (r.decision_reminder_days !== null && r.escalation_days !== null
+      ? { reminderAfterMs: r.decision_reminder_days * DAY_MS, escalateAfterMs: r.escalation_days * DAY_MS } : undefined),
   });
 }
 

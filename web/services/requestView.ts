@@ -60,6 +60,69 @@ function guardianOf(pr: PreRegistration): RequestDetails['guardian'] {
   return { role: pr.guardianRole, firstNameAr: p.firstNameAr ?? '', lastNameAr: p.lastNameAr ?? '', firstNameLatin: p.firstNameLatin ?? '', lastNameLatin: p.lastNameLatin ?? '' };
 }
 
+/**
+ * A stored request as the public status page reads it: the columns the view without proof shows,
+ * its timeline and its school year's dates, read by {@link findRequestForView} in one indexed
+ * query (no entity built: the status page is the page read most on a deadline day).
+ */
+export interface RequestForView {
+  id: string;
+  reference: string;
+  status: PreRegistration['status'];
+  schoolYear: string;
+  level: PreRegistration['level'];
+  submittedAt: Date;
+  updatedAt: Date;
+  openedAt: Date | null;
+  decision: PreRegistration['decision'];
+  parentAccountId: string | null;
+  escalationDays: number | null;
+  originalsDueBy: string | null;
+  timeline: TimelineEntry[];
+}
+
+const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+const REQUEST_FOR_VIEW_SQL = `
+select p.id, p.reference, p.status, p.school_year, p.level, ${MS('p.submitted_at')} as submitted_at, ${MS('p.updated_at')} as updated_at,
+       ${MS('p.opened_at')} as opened_at, p.decision, p.parent_account_id, y.escalation_days, y.originals_due_by::text as originals_due_by,
+       coalesce((select json_agg(json_build_array(${MS('e.at')}, e.type, e.status, e.details->>'channel') order by e.at, e.id)
+                   from pre_registration_event e where e.pre_registration_id = p.id), '[]') as timeline
+  from pre_registration p left join school_year y on y.code = p.school_year
+ where p.reference = ?`;
+
+/** The request of `reference` with its timeline and school year's dates (one query), or null. */
+export async function findRequestForView(em: EntityManager, reference: string): Promise<RequestForView | null> {
+  const [r] = await em.getConnection().execute<Array<Record<string, unknown>>>(REQUEST_FOR_VIEW_SQL, [reference]);
+  if (!r) return null;
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
+  return {
+    id: String(r.id), reference: String(r.reference), status: r.status as PreRegistration['status'], schoolYear: String(r.school_year),
+    level: r.level as PreRegistration['level'], submittedAt: date(r.submitted_at)!, updatedAt: date(r.updated_at)!, openedAt: date(r.opened_at),
+    decision: (r.decision ?? null) as PreRegistration['decision'], parentAccountId: (r.parent_account_id as string | null) ?? null,
+    escalationDays: r.escalation_days === null || r.escalation_days === undefined ? null : Number(r.escalation_days),
+    originalsDueBy: (r.originals_due_by as string | null) ?? null,
+    timeline: (r.timeline as Array<[number, string, string | null, string | null]>).map(([at, type, status, channel]) => ({ at: new Date(at), type, status, channel })),
+  };
+}
+
+/**
+ * The view of a request read by {@link findRequestForView} for a reader with `proof`: built from
+ * that one query without proof (the same fields as {@link requestView}); with proof, the request
+ * is loaded and {@link requestView} builds it (one implementation of the details).
+ */
+export async function viewOfRequest(em: EntityManager, r: RequestForView, proof: Proof): Promise<RequestView> {
+  if (proof !== 'none') return requestView(em, await em.findOneOrFail(PreRegistration, { id: r.id }), proof);
+  const pending = (PENDING_DECISION as readonly string[]).includes(r.status);
+  const approved = (APPROVED as readonly string[]).includes(r.status);
+  return {
+    reference: r.reference, status: r.status, schoolYear: r.schoolYear, level: r.level,
+    submittedAt: r.submittedAt, updatedAt: r.updatedAt, openedAt: r.openedAt, editable: canParentEdit(r),
+    decisionDueOn: pending && r.escalationDays !== null ? decisionDueOn(r.submittedAt, r.escalationDays) : null,
+    originalsDueBy: approved ? r.originalsDueBy : null,
+    timeline: r.timeline, proof, details: null,
+  };
+}
+
 /** The view of `pr` for a reader with `proof`. `pr.school` is loaded when needed. */
 export async function requestView(em: EntityManager, pr: PreRegistration, proof: Proof): Promise<RequestView> {
   const events = await em.find(PreRegistrationEvent, { preRegistration: pr }, { orderBy: { at: 'asc', id: 'asc' } });
