@@ -8,7 +8,7 @@
  *   BENCH_RATE=25 BENCH_SECONDS=120 BENCH_BURST=600 npx tsx bench/pipeline.ts
  *
  * Starts its own Temporal dev server (in memory), the messaging sandbox (SMTP + SMS) and one worker
- * process per pipeline (`node --import tsx workers/worker.ts`, `bench/anchor/worker.ts`), on a
+ * process per pipeline (`node --import tsx workers/worker.ts`, `bench/anchors/pipelineWorker.ts`), on a
  * database of its own (BENCH_DATABASE_URL, default tasjil_bench_pipeline, re-created, seeded).
  * Request rows are cloned in SQL from one submission made through the real service (distinct
  * references, certificate numbers and duplicate keys), so the web's cost is not in the figures.
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     // BENCH_WORKER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the worker.
     const worker = spawnTs('workers/worker.ts', env, false, (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean));
     const anchorQueue = `${queue}-anchor`;
-    const anchor = spawnTs('bench/anchor/worker.ts', { ...env, TEMPORAL_TASK_QUEUE: anchorQueue }, true);
+    const anchor = spawnTs('bench/anchors/pipelineWorker.ts', { ...env, TEMPORAL_TASK_QUEUE: anchorQueue }, true);
     children.push(worker, anchor);
     await Promise.all([waitForWorker(server.address, 'default', queue), waitForWorker(server.address, 'default', anchorQueue)]);
     log(`worker pid ${worker.pid}, anchor worker pid ${anchor.pid}, Temporal pid ${server.pid ?? '?'}`);

@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../config';
 import { codecFromConfig } from '../../temporal/codec';
 import { workerTuning } from '../../workers/worker';
-import { createAnchorActivities } from './activities';
+import { createAnchorActivities } from './pipelineActivities';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    workflowsPath: require.resolve('./pipelineWorkflow'),
     activities: createAnchorActivities(reached),
     dataConverter: { payloadCodecs: [codecFromConfig(config)] },
     ...workerTuning(config),

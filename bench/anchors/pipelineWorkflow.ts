@@ -6,7 +6,7 @@
 import { condition, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PreRegistrationInput } from '../../workflows/messages';
 import { STATUS } from '../../temporal/searchAttributes';
-import type { AnchorActivities } from './activities';
+import type { AnchorActivities } from './pipelineActivities';
 
 const a = proxyActivities<AnchorActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' } });
 
