@@ -80,7 +80,7 @@ test('a director creates a token (shown once, stored as SHA-256), uses it with t
   expect(created.status).toBe(201);
   expect(created.token).toMatch(/^tsj_[A-Za-z0-9_-]{43}$/);
   const token = created.token!;
-  expect(created.html).toContain('Voici le jeton «\u00a0Export du soir\u00a0». Copiez-le maintenant\u00a0: il ne sera plus affiché.');
+  expect(created.html).toContain('Voici le jeton «\u00a0<bdi dir="auto">Export du soir</bdi>\u00a0». Copiez-le maintenant\u00a0: il ne sera plus affiché.');
   const [row] = await sql<Array<{ id: string; name: string; token_hash: string; prefix: string; last_used_at: string | null }>>(
     'select t.id, t.name, t.token_hash, t.prefix, t.last_used_at from staff_api_token t join staff_user u on u.id = t.user_id where u.username = ?', [director]);
   expect(row).toMatchObject({ name: 'Export du soir', token_hash: createHash('sha256').update(token).digest('hex'), prefix: token.slice(0, 10), last_used_at: null });

@@ -10,6 +10,8 @@ import { AuditLog, PreRegistration, type StaffUser } from '../../entities';
 import type { Csrf, WebDeps } from '../app';
 import { requireStaff as requireStaffMiddleware, type StaffRequest } from '../auth';
 import { translator } from '../i18n';
+import Handlebars from 'handlebars';
+import { translateHtml } from '../views/textHelpers';
 import { formBody } from '../http/bodies';
 import { DecisionRefused, sendUpdate } from '../services/preRegistrations';
 import { findInScope, scopeFilter } from '../services/staff';
@@ -69,7 +71,7 @@ export function reconciliationRouter(deps: WebDeps, csrf: Csrf): Router {
       title: t('reconciliation.title'),
       rows,
       failedCount: rows.filter((x) => x.status === 'exportFailed').length,
-      flash: req.query.retried === '1' ? t('reconciliation.retried', { reference: str(req.query.reference) })
+      flash: req.query.retried === '1' ? new Handlebars.SafeString(translateHtml(lang, 'reconciliation.retried', { reference: str(req.query.reference) }))
         : refused ? t(`decision.refused.${/^[a-zA-Z]+$/.test(refused) ? refused : 'workflowEnded'}`) : null,
     });
   });
