@@ -4,6 +4,7 @@ import { createDatabaseActivities } from './database';
 import { createMailer, type Mailer } from './email';
 import { createMassarActivities, MassarClient } from './massar';
 import { createNotificationActivities } from './notifications';
+import { createHelpNotificationActivities } from './helpNotifications';
 import { createSmsSender, type SmsSender } from './sms';
 import { createStaffNotificationActivities } from './staffNotifications';
 import { createRetentionActivities } from './retention';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps): Activities & { close(): vo
     ...createDatabaseActivities(orm),
     ...createMassarActivities({ orm, client: massar }),
     ...createNotificationActivities({ orm, config, mailer, sms }),
+    ...createHelpNotificationActivities({ orm, config, mailer, sms }),
     ...createStaffNotificationActivities({ orm, config, mailer }),
     ...createRetentionActivities(orm),
     close: () => mailer.close(),

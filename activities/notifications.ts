@@ -36,7 +36,7 @@ import type { Activities } from './types';
 export type ChannelOutcome = 'sent' | 'skipped' | 'failed';
 
 type Channel = 'email' | 'sms';
-type Em = ReturnType<MikroORM['em']['fork']>;
+export type Em = ReturnType<MikroORM['em']['fork']>;
 
 /** The idempotency key of one notification: `<request id>:<event>:<occurrence>:<channel>`. */
 export function notificationKey(preRegistrationId: string, event: string, occurrence: number, channel: Channel): string {
@@ -52,7 +52,68 @@ export function notificationEventKey(event: string, occurrence: number, channel:
 }
 
 /** Result of one provider send. */
-interface SendResult { providerMessageId: string; segments: number | null }
+export interface SendResult { providerMessageId: string; segments: number | null }
+
+/** The subject of one notification row: a pre-registration, or a help request (its answers). */
+export interface NotificationRow {
+  key: string;
+  preRegistrationId?: string | null;
+  helpRequestId?: string | null;
+  event: string;
+  occurrence: number;
+  channel: Channel;
+  recipient: string;
+}
+
+/**
+ * The exactly-once protocol of one notification on one channel (steps 1–5 above), for any subject:
+ * the row under `row.key` is inserted `pending` before anything is sent; a row already `sent`,
+ * `failed` or `skipped` is not sent again; a permanent refusal makes it `failed`; a transient
+ * failure leaves it `pending` and is thrown (the activity is retried).
+ * @returns the outcome, `justNow` when this call made the row `sent` or `failed` (the caller then
+ *   records it, e.g. on the request's timeline), and the refusal's message.
+ */
+export async function deliverOnce(em: Em, row: NotificationRow, send: () => Promise<SendResult>): Promise<{ outcome: ChannelOutcome; justNow: boolean; error?: string }> {
+  const conn = em.getConnection();
+  const { key } = row;
+  await conn.execute(
+    `insert into notification (pre_registration_id, help_request_id, event, occurrence, channel, idempotency_key, recipient, status, attempts, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, 'pending', 0, now()) on conflict (idempotency_key) do nothing`,
+    [row.preRegistrationId ?? null, row.helpRequestId ?? null, row.event, row.occurrence, row.channel, key, row.recipient],
+  );
+  const rows = await conn.execute<{ status: string }[]>(
+    `update notification set attempts = attempts + 1, updated_at = now()
+      where idempotency_key = ? and status = 'pending' returning status`,
+    [key],
+  );
+  if (rows.length === 0) {
+    const [found] = await conn.execute<{ status: ChannelOutcome }[]>('select status from notification where idempotency_key = ?', [key]);
+    return { outcome: found?.status ?? 'skipped', justNow: false };
+  }
+  let result: SendResult;
+  try {
+    result = await send();
+  } catch (err) {
+    if (err instanceof EmailRejectedError || err instanceof SmsRejectedError) {
+      const message = err.message.slice(0, 500);
+      await conn.execute(
+        `update notification set status = 'failed', error = ?, updated_at = now() where idempotency_key = ? and status = 'pending'`,
+        [message, key],
+      );
+      return { outcome: 'failed', justNow: true, error: message };
+    }
+    await conn.execute('update notification set error = ?, updated_at = now() where idempotency_key = ?', [
+      (err instanceof Error ? err.message : 'send failed').slice(0, 500), key,
+    ]);
+    throw err;
+  }
+  await conn.execute(
+    `update notification set status = 'sent', provider_message_id = ?, segments = ?, error = null, sent_at = now(), updated_at = now()
+      where idempotency_key = ?`,
+    [result.providerMessageId.slice(0, 255), result.segments, key],
+  );
+  return { outcome: 'sent', justNow: true };
+}
 
 /** Builds `notifyParent` over the ORM and the two channel adapters. */
 export function createNotificationActivities(deps: { orm: MikroORM; config: Config; mailer: Mailer; sms: SmsSender }): Pick<Activities, 'notifyParent'> {
@@ -63,48 +124,10 @@ export function createNotificationActivities(deps: { orm: MikroORM; config: Conf
     em: Em, pr: PreRegistration, event: NotificationEvent, occurrence: number, channel: Channel, recipient: string,
     send: () => Promise<SendResult>,
   ): Promise<ChannelOutcome> {
-    const conn = em.getConnection();
-    const key = notificationKey(pr.id, event, occurrence, channel);
-    await conn.execute(
-      `insert into notification (pre_registration_id, event, occurrence, channel, idempotency_key, recipient, status, attempts, updated_at)
-       values (?, ?, ?, ?, ?, ?, 'pending', 0, now()) on conflict (idempotency_key) do nothing`,
-      [pr.id, event, occurrence, channel, key, recipient],
-    );
-    const rows = await conn.execute<{ status: string }[]>(
-      `update notification set attempts = attempts + 1, updated_at = now()
-        where idempotency_key = ? and status = 'pending' returning status`,
-      [key],
-    );
-    if (rows.length === 0) {
-      const [row] = await conn.execute<{ status: ChannelOutcome }[]>('select status from notification where idempotency_key = ?', [key]);
-      return row?.status ?? 'skipped';
-    }
     const eventKey = notificationEventKey(event, occurrence, channel);
-    let result: SendResult;
-    try {
-      result = await send();
-    } catch (err) {
-      if (err instanceof EmailRejectedError || err instanceof SmsRejectedError) {
-        const message = err.message.slice(0, 500);
-        await conn.execute(
-          `update notification set status = 'failed', error = ?, updated_at = now() where idempotency_key = ? and status = 'pending'`,
-          [message, key],
-        );
-        await addEvent(em, pr, eventKey, 'notification', { details: { event, occurrence, channel, status: 'failed', error: message } });
-        return 'failed';
-      }
-      await conn.execute('update notification set error = ?, updated_at = now() where idempotency_key = ?', [
-        (err instanceof Error ? err.message : 'send failed').slice(0, 500), key,
-      ]);
-      throw err;
-    }
-    await conn.execute(
-      `update notification set status = 'sent', provider_message_id = ?, segments = ?, error = null, sent_at = now(), updated_at = now()
-        where idempotency_key = ?`,
-      [result.providerMessageId.slice(0, 255), result.segments, key],
-    );
-    await addEvent(em, pr, eventKey, 'notification', { details: { event, occurrence, channel, status: 'sent' } });
-    return 'sent';
+    const r = await deliverOnce(em, { key: notificationKey(pr.id, event, occurrence, channel), preRegistrationId: pr.id, event, occurrence, channel, recipient }, send);
+    if (r.justNow) await addEvent(em, pr, eventKey, 'notification', { details: { event, occurrence, channel, status: r.outcome, ...(r.error ? { error: r.error } : {}) } });
+    return r.outcome;
   }
 
   async function render(em: Em, pr: PreRegistration, event: NotificationEvent): Promise<RenderedNotification> {

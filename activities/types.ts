@@ -37,4 +37,6 @@ export interface Activities {
    * `occurrence` distinguishes repeats of the same event (e.g. the 2nd correction request); 0 otherwise.
    */
   notifyParent(reference: string, event: NotificationEvent, occurrence: number): Promise<{ email: 'sent' | 'skipped' | 'failed'; sms: 'sent' | 'skipped' | 'failed' }>;
+  /** Sends answer number `seq` of a help request to its asker (email or SMS as chosen), exactly once. */
+  notifyHelpAnswer(helpRequestId: string, seq: number): Promise<{ channel: 'email' | 'sms'; outcome: 'sent' | 'skipped' | 'failed' }>;
 }

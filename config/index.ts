@@ -60,6 +60,8 @@ const schema = z.object({
   UNLOCK_MAX_FAILURES_PER_REFERENCE: z.coerce.number().int().positive().default(5),
   /** Wrong birth certificate numbers (or unknown references) accepted per client address per hour, over all requests. */
   UNLOCK_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().positive().default(20),
+  /** Help requests (/help/ask) one client address, and one contact, may send per hour (web/services/helpRequests.ts). */
+  HELP_REQUESTS_PER_HOUR: z.coerce.number().int().positive().default(5),
   /** Temporal worker settings (unset: the SDK's defaults): concurrent activities, workflow tasks, cached workflows, pollers. */
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().optional(),
   WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),

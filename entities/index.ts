@@ -3,11 +3,13 @@ export * from './school';
 export * from './preRegistration';
 export * from './staff';
 export * from './parent';
+export * from './help';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
 import { AuditLogSchema, StaffApiTokenSchema, StaffRecoveryCodeSchema, StaffUserSchema } from './staff';
 import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
+import { HelpAnswerSchema, HelpRequestSchema, HelpSectionSchema } from './help';
 
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
@@ -16,4 +18,5 @@ export const ALL_ENTITIES = [
   PreRegistrationSchema, PreRegistrationEventSchema, PhotoSchema, NotificationSchema, PreRegistrationRevisionSchema,
   StaffUserSchema, AuditLogSchema, StaffRecoveryCodeSchema, StaffApiTokenSchema,
   ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,
+  HelpSectionSchema, HelpRequestSchema, HelpAnswerSchema,
 ];

@@ -268,13 +268,16 @@ export class Notification {
   attempts!: number;
   sentAt?: Date | null;
   updatedAt?: Date | null;
+  /** Set instead of `preRegistration` for the answer to a help request. */
+  helpRequestId?: string | null;
 }
 export const NotificationSchema = new EntitySchema<Notification>({
   class: Notification,
   tableName: 'notification',
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
-    preRegistration: { kind: 'm:1', entity: () => PreRegistration, index: true },
+    preRegistration: { kind: 'm:1', entity: () => PreRegistration, index: true, nullable: true },
+    helpRequestId: { type: 'uuid', nullable: true },
     event: { type: 'string', length: 24 },
     occurrence: { type: 'integer', default: 0 },
     channel: { type: 'string', length: 8 },

@@ -13,6 +13,7 @@ import { seedDemoParent } from './seeders/demoParent';
 import { loadDemoSchoolMap, seedDemoSchoolMap, type DemoSchoolMapSeedResult } from './seeders/demoSchoolMap';
 import { seedReference, type ReferenceSeedResult } from './seeders/reference';
 import { seedSchoolYears, type SchoolYearsSeedResult } from './seeders/schoolYears';
+import { seedHelpCatalogue } from './seeders/help';
 
 export { DEMO_PASSWORD, DEMO_TOTP_SECRET } from './seeders/demoAccounts';
 export type { DemoAccount } from './seeders/demoAccounts';
@@ -71,6 +72,8 @@ export async function seedAll(
   try {
     const reference = await timed('reference', seedReference);
     const schoolYears = await timed('schoolYears', seedSchoolYears);
+    // The help centre's text, when missing (staff edits are kept).
+    await orm.em.fork().transactional((em) => seedHelpCatalogue(em));
     let demoSchoolMap: DemoSchoolMapSeedResult | null = null;
     let accounts: DemoAccountsSeedResult | null = null;
     if (demo) {

@@ -2,3 +2,4 @@
 export { preRegistration } from './preRegistration';
 export { anonymizeExpired } from './retention';
 export { parentNotice } from './notice';
+export { helpAnswer } from './help';

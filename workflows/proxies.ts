@@ -11,7 +11,7 @@ import type { PreRegistrationInput } from './messages';
 export type DatabaseActivities = Pick<Activities,
   'runAutomaticChecks' | 'runChecksAndQueue' | 'recordStatus' | 'recordDecision' | 'recordRegistration' | 'recordOpened' | 'applyParentEdit'>;
 export type MassarActivities = Pick<Activities, 'exportToMassar'>;
-export type NotificationActivities = Pick<Activities, 'notifyParent' | 'remindDirector' | 'escalateToSupervisor'>;
+export type NotificationActivities = Pick<Activities, 'notifyParent' | 'remindDirector' | 'escalateToSupervisor' | 'notifyHelpAnswer'>;
 
 export interface WorkflowActivities { db: DatabaseActivities; massar: MassarActivities; notify: NotificationActivities }
 

@@ -31,6 +31,17 @@ export async function recordAudit(em: EntityManager, e: AuditEntry): Promise<voi
   });
 }
 
+/**
+ * Appends one entry whose actor is not a staff user: a parent (`actorId` `parent:<account id>`,
+ * role `parent`) or an anonymous visitor (`public`), e.g. a help request asked from the site.
+ */
+export async function recordVisitorAudit(em: EntityManager, e: Omit<AuditEntry, 'user'> & { actorId: string; actorRole: 'parent' | 'public' }): Promise<void> {
+  await em.insert(AuditLog, {
+    at: new Date(), actorId: e.actorId.slice(0, 64), actorRole: e.actorRole, action: e.action.slice(0, 48),
+    reference: e.reference ?? null, ip: e.ip ? e.ip.slice(0, 45) : null, details: e.details ?? {},
+  });
+}
+
 /** An audit entry as listed to supervisors. */
 export interface AuditRow {
   id: string;
