@@ -17,6 +17,7 @@ import { pinoHttp } from 'pino-http';
 import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Language } from '../domain/types';
+import { GREEN_NUMBER } from '../domain/help';
 import type { TasjilTemporal } from '../temporal/client';
 import { helpers } from './views/helpers';
 import { parentRouter } from './routes/parent';
@@ -30,6 +31,7 @@ import { reconciliationRouter } from './routes/reconciliation';
 import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
 import { spaceRouter } from './routes/space';
+import { helpRouter, helpStaffRouter } from './routes/help';
 import { IntakeStarter } from './services/intakeStarter';
 import { UnlockService } from './services/unlock';
 import { acceptRequestId, runWithRequestId } from '../observability/requestContext';
@@ -229,6 +231,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     u.searchParams.set('lang', lang === 'ar' ? 'fr' : 'ar');
     res.locals.switchUrl = u.pathname + u.search;
     res.locals.parentSignedIn = Boolean(req.session.parentAccountId);
+    res.locals.greenNumber = GREEN_NUMBER;
     next();
   });
 
@@ -267,17 +270,20 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use('/codec', codecRouter(deps));
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
+  app.use('/staff/help', helpStaffRouter(deps, csrf));
   app.use('/staff', staffRouter(routeDeps, csrf, auth));
   const accounts = accountRouter(deps, csrf, auth);
   app.use('/account', accounts.router);
   app.use('/space', spaceRouter(routeDeps, csrf));
+  const help = helpRouter(routeDeps, csrf);
+  app.use('/help', help.router);
   app.use('/', parentRouter(routeDeps, csrf));
 
   app.use((req, res) => { sendError(req, res, 404, 'error.notFound'); });
   app.use(errorHandler((err, req) => req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed')));
   return {
     app,
-    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); },
+    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); await help.close(); },
     beginShutdown: () => { state.draining = true; },
   };
 }

@@ -6,6 +6,7 @@
  * correction); withdrawal. Every step is a plain form: no JavaScript needed.
  */
 import { Router, type Request, type Response } from 'express';
+import { canAskRectification, helpRequestsOfParent } from '../services/helpRequests';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { gregorianToHijri } from '../../domain/hijri';
 import type { FieldError } from '../../domain/submission';
@@ -74,7 +75,9 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
         canEdit: canParentEdit(p) || p.status === 'correctionRequested',
         correction: p.status === 'correctionRequested',
         canWithdraw: ACTIVE.includes(p.status),
+        canRectify: canAskRectification(p),
       })),
+      helpRequests: await helpRequestsOfParent(db, accountId, deps.config.SESSION_SECRET),
     });
   });
 

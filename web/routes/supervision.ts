@@ -17,6 +17,7 @@ import {
 } from '../services/dashboard';
 import { findInScope } from '../services/staff';
 import { lateSchools } from '../services/lateSchools';
+import { helpStatsView } from '../services/helpRequests';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** Schools listed on the page (the CSV holds them all). */
@@ -82,6 +83,7 @@ export function supervisionRouter(deps: WebDeps, csrf: Csrf): Router {
         schools: late.schools.slice(0, PAGE_SCHOOLS).map((x) => ({ ...x, name: name(x), oldestLabel: x.oldestDays === null ? '' : t('trouble.oldestDays', { days: x.oldestDays }) })),
         truncated: late.schools.length > PAGE_SCHOOLS ? { shown: PAGE_SCHOOLS, total: late.schools.length } : null,
       },
+      helpStats: await helpStatsView(em(), user, lang),
     });
   });
 

@@ -102,7 +102,7 @@ export function canEditHelp(user: Pick<StaffUser, 'role'>): boolean {
 const text = (max: number) => z.string().transform((s) => s.replace(/\r\n?/g, '\n').trim()).pipe(z.string().min(1, 'required').max(max, 'tooLong'));
 const sectionEdit = z.object({ title: text(HELP_SECTION_LIMITS.title), body: text(HELP_SECTION_LIMITS.body) });
 
-/** What an edit gave: saved, or the fields' catalogue codes (`help.edit.required` / `help.edit.tooLong`). */
+/** What an edit gave: saved, or the fields' catalogue codes (`help.edit.required`, `help.edit.titleTooLong`, `help.edit.bodyTooLong`). */
 export type SectionEditResult = { ok: true } | { ok: false; notFound?: true; errors: Record<string, string> };
 
 /**
@@ -118,7 +118,7 @@ export async function editHelpSection(
   const parsed = sectionEdit.safeParse({ title: typeof raw.title === 'string' ? raw.title : '', body: typeof raw.body === 'string' ? raw.body : '' });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message === 'tooLong' ? 'help.edit.tooLong' : 'help.edit.required';
+    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message === 'tooLong' ? `help.edit.${String(issue.path[0])}TooLong` : 'help.edit.required';
     return { ok: false, errors };
   }
   const before = { title: section.title.length, body: section.body.length };

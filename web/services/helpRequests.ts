@@ -341,6 +341,16 @@ export async function helpStats(em: EntityManager, user: StaffUser): Promise<{ d
   return { directorates: directorates.map(map), schools: schools.map(map) };
 }
 
+/** `helpStats` ready for the dashboard's partial (names in `lang`, hours as text, null when none answered). */
+export async function helpStatsView(em: EntityManager, user: StaffUser, lang: Language) {
+  const s = await helpStats(em, user);
+  const row = (x: HelpStatRow) => ({
+    ...x, name: lang === 'ar' ? x.nameAr : x.nameFr,
+    median: x.medianHours === null ? null : String(x.medianHours), average: x.averageHours === null ? null : String(x.averageHours),
+  });
+  return { directorates: s.directorates.map(row), schools: s.schools.map(row) };
+}
+
 /** Communes (and arrondissements) with at least one school, grouped by provincial directorate, for the form's list. */
 export async function communeChoices(em: EntityManager, lang: Language): Promise<Array<{ name: string; communes: Array<{ code: string; name: string }> }>> {
   const rows = await em.getConnection().execute<Array<Record<string, string>>>(
@@ -356,6 +366,11 @@ export async function communeChoices(em: EntityManager, lang: Language): Promise
   }
   const collator = new Intl.Collator(lang);
   return [...groups.values()].map((g) => ({ ...g, communes: g.communes.sort((a, b) => collator.compare(a.name, b.name)) })).sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/** Whether a request may be the object of a rectification from the parents' space (decided). */
+export function canAskRectification(pr: Pick<PreRegistration, 'status'>): boolean {
+  return (DECIDED_STATUSES as readonly string[]).includes(pr.status);
 }
 
 /** Whether a topic is known (for labels). */
