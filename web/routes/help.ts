@@ -158,7 +158,7 @@ export function helpStaffRouter(deps: WebDeps, csrf: Csrf): Router {
   };
   const nameOf = (lang: Language, ar: string | null, fr: string | null) => (lang === 'ar' ? ar : fr) ?? '';
 
-  r.get('/', requireStaff, async (req, res) => {
+  r.get('/', requireStaff, csrf.withCsrf, async (req, res) => {
     const user = (req as StaffRequest).staff;
     const lang = res.locals.lang;
     const t = translator(lang);
@@ -213,7 +213,7 @@ export function helpStaffRouter(deps: WebDeps, csrf: Csrf): Router {
   });
 
   // ---- the help centre's text ----------------------------------------------------------------
-  r.get('/centre', requireStaff, editorsOnly, async (_req, res) => {
+  r.get('/centre', requireStaff, editorsOnly, csrf.withCsrf, async (_req, res) => {
     const t = translator(res.locals.lang);
     const sections = await helpSections(em());
     res.render('staff/helpSections', {
