@@ -126,7 +126,8 @@ describe.each(['ar', 'fr'] as const)('%s', (lang) => {
     const parent = await parentContext.newPage();
     await parent.goto(`${t.baseUrl}/pre-registrations/${reference}?lang=${lang}`);
     await navigates(parent, () => parent.locator('footer').getByRole('link', { name: t_('help.footer.ask') as string, exact: true }).click());
-    const mobile = `06${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    // 066x: a mobile range libphonenumber knows (some 06 ranges, e.g. 0680–0689, are unassigned).
+    const mobile = `066${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const contact = lang === 'ar' ? `walid.${randomUUID().slice(0, 8)}@example.ma` : mobile;
     const recipient = lang === 'ar' ? contact : `+212${mobile.slice(1)}`;
     const question = lang === 'ar' ? 'ابني ولد في فبراير 2022، هل يمكن تسجيله؟' : 'Mon fils est né en février 2022, peut-il être inscrit ?';

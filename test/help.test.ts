@@ -307,7 +307,7 @@ describe('staff: scope, answer through the notifications, close', () => {
   });
 
   test('a request routed to a directorate: its supervisor answers by SMS; the director does not see it; the dashboard counts it', async () => {
-    const phone = `06${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const phone = `066${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
     const e164 = `+212${phone.slice(1)}`;
     await ask(client(), { communeCode: school.communeCode, channel: 'sms', contact: phone }, 'ar');
     const row = await helpRow(e164);
