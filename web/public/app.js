@@ -15,3 +15,29 @@ document.addEventListener('DOMContentLoaded', function () {
     buttons[i].addEventListener('click', function () { window.print(); });
   }
 });
+
+// Queue: "select all" ticks the ready requests in place (without JS the link reloads them ticked), with a live count.
+(function () {
+  var form = document.getElementById('bulk');
+  var link = form && form.querySelector('[data-select-all]');
+  var count = document.getElementById('selected-count');
+  if (!form || !count) return;
+  var boxes = function () { return form.querySelectorAll('input[name="references"]'); };
+  var update = function () {
+    var n = 0;
+    boxes().forEach(function (b) { if (b.checked) n += 1; });
+    count.textContent = String(n);
+  };
+  form.addEventListener('change', update);
+  if (link) {
+    link.addEventListener('click', function (e) {
+      e.preventDefault();
+      var all = boxes();
+      var every = true;
+      all.forEach(function (b) { if (!b.checked) every = false; });
+      all.forEach(function (b) { b.checked = !every; });
+      update();
+    });
+  }
+  update();
+})();

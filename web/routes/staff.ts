@@ -26,7 +26,7 @@ import { readableHistory } from '../services/history';
 import { openForStaff } from '../services/preRegistrations';
 import { askForCorrection, decide } from '../services/decisions';
 import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope } from '../services/staff';
-import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, queuePage, schoolsInScope, seatsFor, seatsLeft } from '../services/queue';
+import { CHECK_FILTERS, QUEUE_STATUSES, SAVED_VIEWS, SORT_KEYS, nextUnderReview, queueOrder, queuePage, queueQueryString, queueStatements, schoolsInScope, seatsFor, seatsLeft, type QueueQuery } from '../services/queue';
 import { approvedList, toCsv, toXlsx } from '../services/exports';
 import { listAudit, recordAudit } from '../services/audit';
 import { notificationsFor } from '../services/notifications';
@@ -34,6 +34,27 @@ import { countText } from '../views/textHelpers';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
+/** A request reference as it may come back in `after` (anything else is ignored). */
+const REFERENCE = /^[A-Z0-9]{2,4}-[A-Z0-9]{3,8}-[A-Z0-9]{3,8}$/;
+/** The longest queue context (a query string) a review form carries back. */
+const QUEUE_CONTEXT_MAX = 600;
+
+/**
+ * The queue a request was opened from (its filters and order), from the review page's query or
+ * the `queue` field of its forms: the query as the queue understands it and its query string.
+ */
+export function queueContext(source: Record<string, unknown> | string): { input: QueueQuery; qs: string } {
+  const raw = typeof source === 'string'
+    ? (source.length <= QUEUE_CONTEXT_MAX ? Object.fromEntries(new URLSearchParams(source)) : {})
+    : source;
+  const input: QueueQuery = {
+    q: str(raw.q), status: str(raw.status), check: str(raw.check), view: str(raw.view),
+    from: str(raw.from), to: str(raw.to), sort: str(raw.sort), dir: str(raw.dir),
+  };
+  const query = queueStatements(null, input).query;
+  return { input: query, qs: queueQueryString(query) };
+}
+const withQs = (path: string, qs: string, extra = '') => `${path}${qs || extra ? '?' : ''}${qs}${qs && extra ? '&' : ''}${extra}`;
 const BULK_MAX = 200;
 
 /**
@@ -266,6 +287,17 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     };
     const seats = codes && codes.length <= 20 ? await seatsLeft(db, codes) : [];
     const decide = canDecide(user);
+    const qs = queueQueryString(query);
+    const selectable = result.rows.filter((p) => decide && p.status === 'underReview' && p.allChecksPass).length;
+    const allSelected = selectable > 0 && req.query.select === 'all';
+    const after = str(req.query.after);
+    const activeFilters = [
+      query.q && `« ${query.q} »`,
+      query.status && t(`status.${query.status}`),
+      query.check && t(`staff.queue.check.${query.check}`),
+      query.from && `${t('staff.queue.from')} ${query.from}`,
+      query.to && `${t('staff.queue.to')} ${query.to}`,
+    ].filter(Boolean).join(lang === 'ar' ? '، ' : ', ');
     res.render('staff/requests', {
       title: t('staff.requests.title'),
       scope: scopeLabel(user, lang),
@@ -280,12 +312,21 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
       statusLinks: QUEUE_STATUSES.map((s) => ({ value: s, label: `status.${s}`, count: result.counts.status[s], href: link({ status: s, view: '' }), current: query.status === s })),
       checkLinks: CHECK_FILTERS.map((c) => ({ value: c, label: `staff.queue.check.${c}`, count: result.counts.check[c], href: link({ check: c, view: '' }), current: query.check === c })),
       allCount: result.counts.all, allLink: link({ status: '', check: '', view: '' }),
+      allCurrent: !query.view && !query.status && !query.check,
+      activeFilters,
+      queueQs: qs,
+      // Without JavaScript the link reloads the page with every ready request ticked; app.js ticks them in place.
+      selectableCount: selectable, allSelected, selectedCount: allSelected ? selectable : 0,
+      selectAllLink: allSelected ? link({ page: result.page }) : `${link({ page: result.page })}${link({ page: result.page }).includes('?') ? '&' : '?'}select=all#bulk`,
+      afterDecision: REFERENCE.test(after) && (req.query.decided === '1' || req.query.correctionRequested === '1')
+        ? { reference: after, label: req.query.decided === '1' ? 'speed.decisionRecordedFor' : 'speed.correctionSentFor' } : null,
       seats: seats.map((s) => ({ ...s, school: lang === 'ar' ? s.schoolNameAr : s.schoolNameFr, full: s.left <= 0 })),
       canDecide: decide,
       exportLinks: codes === null || codes.length > 0,
       canReadAudit: canReadAudit(user),
       rows: result.rows.map((p) => ({
         ...p,
+        href: withQs(`/staff/requests/${p.reference}`, qs),
         childName: lang === 'ar' ? `${p.childFirstNameAr} ${p.childLastNameAr}` : `${p.childFirstNameLatin} ${p.childLastNameLatin}`,
         school: lang === 'ar' ? p.schoolNameAr : p.schoolNameFr,
         selectable: decide && p.status === 'underReview' && p.allChecksPass,
@@ -327,6 +368,8 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
       approved, approvedCount: approved.length, skippedCount: skipped.length,
       skipped: skipped.map((s) => ({ ...s, label: t(`staff.bulk.skip.${s.reason}`) })),
       empty: refs.length === 0,
+      backLink: withQs('/staff/requests', queueContext(str(req.body?.queue)).qs),
+      attentionLink: '/staff/requests?view=attention',
     });
   });
 
@@ -388,7 +431,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     // Opening the request ends the parent's edits; the workflow answers once an edit in flight is applied.
     const opened = await openForStaff({ em: db, temporal: deps.temporal, log: deps.log }, pr, user);
     const shown = opened ? await findInScope(em(), user, pr.reference, ['school', 'commune', 'residenceZone']) : pr;
-    await renderReview(deps, req, res, db, user, shown ?? pr);
+    await renderReview(deps, req, res, db, user, shown ?? pr, { queue: queueContext(req.query as Record<string, unknown>).qs });
   });
 
   r.post('/requests/:reference/decision', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
@@ -400,6 +443,9 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     const reasons = ([] as unknown[]).concat(body.reasons ?? []).map(String);
     const note = str(body.note);
     const form = { decision: body.decision, reasons, note };
+    const queue = queueContext(str(body.queue));
+    // "Next request": the queue's order read before the decision (which may take this one out of it).
+    const order = str(body.next) === '1' ? await queueOrder(db, user, queue.input) : null;
     const outcome = await decide({ em: db, temporal: deps.temporal }, user, pr,
       { decision: body.decision === 'approve' ? 'approve' : str(body.decision), reasons, note, confirmOverCapacity: str(body.confirmOverCapacity) === '1' },
       { via: 'page', ip: req.ip });
@@ -408,24 +454,24 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
         case 'forbidden': forbidden(res); return;
         case 'invalid':
           res.status(400);
-          await renderReview(deps, req, res, db, user, pr, { decisionError: t(`decision.${outcome.error}`), form });
+          await renderReview(deps, req, res, db, user, pr, { decisionError: t(`decision.${outcome.error}`), form, queue: queue.qs });
           return;
         case 'derogationNoteRequired':
           res.status(400);
-          await renderReview(deps, req, res, db, user, pr, { decisionError: t('decision.refused.derogationNoteRequired'), form });
+          await renderReview(deps, req, res, db, user, pr, { decisionError: t('decision.refused.derogationNoteRequired'), form, queue: queue.qs });
           return;
         case 'confirmOverCapacity':
-          await renderReview(deps, req, res, db, user, pr, { confirmOverCapacity: { seats: outcome.seats, taken: outcome.taken }, form });
+          await renderReview(deps, req, res, db, user, pr, { confirmOverCapacity: { seats: outcome.seats, taken: outcome.taken }, form, queue: queue.qs });
           return;
         case 'refused': {
           res.status(409);
           const fresh = await em().findOneOrFail(PreRegistration, { id: pr.id }, { populate: ['school', 'commune', 'residenceZone'] });
-          await renderReview(deps, req, res, db, user, fresh, { decisionError: t(`decision.refused.${outcome.code}`), refusal: outcome.code });
+          await renderReview(deps, req, res, db, user, fresh, { decisionError: t(`decision.refused.${outcome.code}`), refusal: outcome.code, queue: queue.qs });
           return;
         }
       }
     }
-    res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?decided=1`);
+    res.redirect(303, afterDecision(pr.reference, order, queue.qs, 'decided=1'));
   });
 
   r.post('/requests/:reference/correction', requireStaff, urlencoded, csrf.protect, csrf.withCsrf, async (req, res) => {
@@ -434,16 +480,18 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     const { user, db, pr } = loaded;
     const t = translator(res.locals.lang);
     const message = str(req.body?.message).trim();
+    const queue = queueContext(str(req.body?.queue));
+    const order = str(req.body?.next) === '1' ? await queueOrder(db, user, queue.input) : null;
     const outcome = await askForCorrection({ em: db, temporal: deps.temporal }, user, pr, message, { via: 'page', ip: req.ip });
     if (!outcome.ok) {
       if (outcome.kind === 'forbidden') { forbidden(res); return; }
       res.status(outcome.kind === 'messageRequired' ? 400 : 409);
       await renderReview(deps, req, res, db, user, pr, {
-        correctionError: t(outcome.kind === 'messageRequired' ? 'staff.correction.messageRequired' : `decision.refused.${outcome.code}`), correctionMessage: message,
+        correctionError: t(outcome.kind === 'messageRequired' ? 'staff.correction.messageRequired' : `decision.refused.${outcome.code}`), correctionMessage: message, queue: queue.qs,
       });
       return;
     }
-    res.redirect(303, `/staff/requests/${encodeURIComponent(pr.reference)}?correctionRequested=1`);
+    res.redirect(303, afterDecision(pr.reference, order, queue.qs, 'correctionRequested=1'));
   });
 
   r.get('/requests/:reference/photo', requireStaff, async (req, res) => {
@@ -479,6 +527,18 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
   return r;
 }
 
+/**
+ * Where a decision (or a correction request) leads: without `order` (a form of the first version,
+ * the API-like posts of tests) the request itself; with it, the next request under review in that
+ * queue order, or the queue when none is left — each saying what was just recorded (`after`).
+ */
+function afterDecision(reference: string, order: Array<{ reference: string; status: string }> | null, qs: string, done: string): string {
+  if (!order) return `/staff/requests/${encodeURIComponent(reference)}?${done}`;
+  const next = nextUnderReview(order, reference);
+  const tail = `${done}&after=${encodeURIComponent(reference)}`;
+  return next ? withQs(`/staff/requests/${encodeURIComponent(next)}`, qs, tail) : withQs('/staff/requests', qs, tail);
+}
+
 function scopeLabel(user: StaffUser, lang: string): string {
   const n = (x?: { nameAr: string; nameFr: string } | null) => (x ? (lang === 'ar' ? x.nameAr : x.nameFr) : '');
   return user.role === 'director' ? n(user.school) : user.role === 'provincialSupervisor' ? n(user.directorate) : user.role === 'academySupervisor' ? n(user.academy) : '';
@@ -491,6 +551,8 @@ interface ReviewExtra {
   confirmOverCapacity?: { seats: number; taken: number };
   correctionError?: string;
   correctionMessage?: string;
+  /** The queue the request was opened from (query string), carried by the forms for "next request". */
+  queue?: string;
 }
 
 async function renderReview(deps: WebDeps, req: Request, res: Response, db: EntityManager, user: StaffUser, pr: PreRegistration, extra: ReviewExtra = {}): Promise<void> {
@@ -505,6 +567,10 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
   res.render('director/review', {
     title: `${t('director.review.title')} ${pr.reference}`,
     pr, decided: req.query.decided === '1', correctionSent: req.query.correctionRequested === '1',
+    // Arrived here as the next request after deciding another one.
+    after: REFERENCE.test(str(req.query.after)) && str(req.query.after) !== pr.reference ? str(req.query.after) : null,
+    queueQs: extra.queue ?? '',
+    backLink: withQs('/staff/requests', extra.queue ?? ''),
     canDecide: canDecide(user) && pr.status === 'underReview',
     canSeeHistory: true,
     checks,
@@ -517,6 +583,7 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
     zoneName: lang === 'ar' ? pr.residenceZone.nameAr : pr.residenceZone.nameFr,
     communeName: lang === 'ar' ? pr.commune.nameAr : pr.commune.nameFr,
     reasons: reasons.map((x) => ({ code: x.code, text: lang === 'ar' ? x.textAr : x.textFr, checked: chosen.has(x.code) })),
+    reasonsChosen: Boolean(extra.form) && ((extra.form?.reasons as string[]) ?? []).length > 0,
     decidedReasons: reasons.filter((x) => pr.rejectionReasons.includes(x.code)).map((x) => (lang === 'ar' ? x.textAr : x.textFr)),
     events: events.map((e) => ({ at: e.at, label: e.type === 'status' ? `timeline.status.${e.status}` : e.type === 'notification' ? `timeline.notification.${String((e.details as { channel?: string }).channel)}` : `timeline.${e.type}` })),
     decisionError: extra.decisionError,

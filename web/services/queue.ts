@@ -158,6 +158,8 @@ const pick = <T extends string>(v: string | undefined, list: readonly T[]): T | 
 /** The three SQL statements of a queue page (exported for the benchmark's EXPLAIN). */
 export interface QueueStatements {
   rows: { sql: string; params: unknown[] };
+  /** References and statuses of the whole filtered set in queue order (up to ORDER_LIMIT), for "next request". */
+  order: { sql: string; params: unknown[] };
   total: { sql: string; params: unknown[] } | null;
   counts: { sql: string; params: unknown[] };
   query: QueuePage['query'];
@@ -220,6 +222,7 @@ export function queueStatements(codes: string[] | null, input: QueueQuery): Queu
       where ${where} order by ${order} limit ? offset ?`,
       params: [...params, pageSize, (page - 1) * pageSize],
     },
+    order: { sql: `select p.reference, p.status from pre_registration p where ${where} order by ${order} limit ${ORDER_LIMIT}`, params },
     total: filters.length ? { sql: `select count(*) as n from pre_registration p where ${where}`, params } : null,
     counts: { sql: `select ${countCols.join(', ')} from pre_registration p where ${base.join(' and ')}`, params: baseParams },
     query, page, pageSize,
@@ -259,6 +262,41 @@ export async function queuePage(em: EntityManager, user: StaffUser, input: Queue
     total: totalRows ? Number(totalRows[0].n) : counts.all,
     page: st.page, pageSize: st.pageSize, counts, query: st.query,
   };
+}
+
+/** How far "next request" looks in a queue's order. */
+export const ORDER_LIMIT = 2000;
+
+/** The parameters of a queue (as understood by `queueStatements`) as a query string, without the page ('' for the default queue). */
+export function queueQueryString(query: QueuePage['query']): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (!v || (k === 'sort' && v === 'submittedAt') || (k === 'dir' && v === (query.sort === 'submittedAt' ? 'desc' : 'asc'))) continue;
+    p.set(k, String(v));
+  }
+  return p.toString();
+}
+
+/**
+ * The queue's order as it stands (references and statuses of the filtered set, up to ORDER_LIMIT):
+ * read before a decision so that "next request" keeps the place of the request just decided even
+ * when the decision takes it out of the filter (a saved view of requests under review).
+ */
+export async function queueOrder(em: EntityManager, user: StaffUser, input: QueueQuery, scopeCodes?: string[] | null): Promise<Array<{ reference: string; status: string }>> {
+  const codes = scopeCodes === undefined ? await schoolsInScope(em, user) : scopeCodes;
+  const st = queueStatements(codes, input);
+  const rows = await em.getConnection().execute<Array<{ reference: string; status: string }>>(st.order.sql, st.order.params);
+  return rows.map((r) => ({ reference: String(r.reference), status: String(r.status) }));
+}
+
+/**
+ * The request to decide after `current` in a queue order: the next one under review after it, else
+ * the first one under review before it (the queue wraps round); null when none is left.
+ */
+export function nextUnderReview(order: Array<{ reference: string; status: string }>, current: string): string | null {
+  const at = order.findIndex((r) => r.reference === current);
+  const rest = at < 0 ? order : [...order.slice(at + 1), ...order.slice(0, at)];
+  return rest.find((r) => r.status === 'underReview' && r.reference !== current)?.reference ?? null;
 }
 
 /** Statuses that hold a seat: approved (including a failed Massar export) and registered. */
