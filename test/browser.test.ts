@@ -99,10 +99,17 @@ test('a parent submits in the browser, a director approves, the parent sees the 
   expect(new URL(supervisor.url()).pathname).toBe('/staff/supervision/');
   expect(await supervisor.locator('svg[role="img"]').count()).toBeGreaterThan(0);
   await shot(supervisor, 'supervisor-dashboard-1280');
+  // The history in words first; the raw events (decoded) behind a link.
   await supervisor.goto(`${t.baseUrl}/staff/requests/${reference}/history`);
+  const story = await supervisor.locator('#story li[data-kind]').evaluateAll((items) => items.map((i) => i.getAttribute('data-kind')));
+  expect(story[0]).toBe('submitted');
+  expect(story).toContain('approved');
+  expect(story[story.length - 1]).toBe('completed');
+  await shot(supervisor, 'supervisor-history-1280');
+  await Promise.all([supervisor.waitForURL(/\/history\/events$/), supervisor.click('#raw-events')]);
   const kinds = await supervisor.locator('#history tr[data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
   expect(kinds[0]).toBe('started');
   expect(kinds).toContain('updateAccepted');
   expect(kinds[kinds.length - 1]).toBe('completed');
-  await shot(supervisor, 'supervisor-history-1280');
+  await shot(supervisor, 'supervisor-history-events-1280');
 });

@@ -69,7 +69,7 @@ let born = 0;
 async function submit(school: { code: string; zone: string; otherZone: string }, outOfZone = false): Promise<string> {
   const base = validSubmission({ schoolCode: school.code, zoneCode: outOfZone ? school.otherZone : school.zone, communeCode: demo.communeCode });
   // A birth date of its own (a shared one with the same names would be a possible duplicate).
-  const birthDate = new Date(Date.UTC(2020, 0, 1) + (firstDay + born++ % 480) * 86400000).toISOString().slice(0, 10);
+  const birthDate = new Date(Date.UTC(2020, 0, 1) + ((firstDay + born++) % 480) * 86400000).toISOString().slice(0, 10);
   const body = {
     ...base,
     child: { ...base.child, firstNameAr: FIRST_NAMES[born % FIRST_NAMES.length] },
@@ -229,4 +229,79 @@ test('a director decides 20 requests one by one: each decision opens the next re
   expect([m.clicks, m.loads]).toEqual([24, 21]);
   figures.oneByOne = { decisions: 20, clicks: m.clicks, pageLoads: m.loads, before: { clicks: 61, pageLoads: 60 } };
   await page.close();
+}, 240000);
+
+test('the supervisor: the dashboard opens on the late list (a late school, a zero-request school); a request\'s history in words in Arabic and French, the raw events decoded behind a link', async () => {
+  const empty = await newSchool('Z');
+  const late = await newSchool('L');
+  const waiting = await submit(late);
+  const decided = await submit(late);
+  await eventually(async () => (await t.temporal.status(decided)).status === 'underReview' && (await t.temporal.status(waiting)).status === 'underReview', 60000);
+  // Waiting 9 days: more than the school year's 7 (reminder), less than 14 (directorate alerted).
+  await sql(`update pre_registration set submitted_at = now() - interval '9 days' where reference = ?`, [waiting]);
+  const director = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInStaffPage(director, t.baseUrl, late.username, demo.director.password);
+  await director.goto(`${t.baseUrl}/staff/requests/${decided}`);
+  await Promise.all([director.waitForURL(/decided=1/), director.click('#approve')]);
+  await director.close();
+  await eventually(async () => (await t.temporal.status(decided)).status === 'registered', 60000);
+  await eventually(async () => { try { await t.temporal.handle(decided).result(); return true; } catch { return false; } }, 30000);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  await signInStaffPage(page, t.baseUrl, `supervisor.${demo.directorateCode}`, demo.director.password);
+  expect(new URL(page.url()).pathname).toBe('/staff/supervision/');
+  const problems: string[] = [];
+  for (const lang of ['fr', 'ar'] as const) {
+    await page.goto(`${t.baseUrl}/staff/supervision/?lang=${lang}`);
+    // The first section of the page is the late list.
+    expect(await page.getAttribute('main section >> nth=0', 'id')).toBe('late');
+    const lateTop = await topOf(page, '#late');
+    expect(lateTop).toBeLessThan(400);
+    const row = (code: string) => page.locator(`#late-schools tr[data-code="${code}"]`);
+    expect(await row(empty.code).getAttribute('data-severity')).toBe('noRequests');
+    expect(await row(late.code).getAttribute('data-severity')).toBe('late');
+    expect((await row(empty.code).locator('.tag').textContent())!.trim()).toBe(lang === 'fr' ? 'Aucune demande' : 'بدون أي طلب');
+    expect((await row(late.code).locator('.tag').textContent())!.trim()).toBe(lang === 'fr' ? 'En retard' : 'متأخرة');
+    expect(await row(late.code).locator('td').allTextContents()).toEqual([lang === 'fr' ? 'En retard' : 'متأخرة', late.code, '0', '1', '1', lang === 'fr' ? 'depuis 9 jours' : 'منذ 9 يوما', '2']);
+    problems.push(...await axeProblems(page, `dashboard-${lang}`));
+    await shot(page, `supervisor-dashboard-${lang}-1280`);
+    figures[`lateListTopPx-${lang}`] = lateTop;
+  }
+  figures.lateListBeforePx = 1765;
+
+  // The history in words.
+  const [staffRow] = await sql<Array<{ display_name: string }>>('select display_name from staff_user where username = ?', [late.username]);
+  const [{ massar_code: massarCode }] = await sql<Array<{ massar_code: string }>>('select massar_code from pre_registration where reference = ?', [decided]);
+  for (const lang of ['fr', 'ar'] as const) {
+    await page.goto(`${t.baseUrl}/staff/requests/${decided}/history?lang=${lang}`);
+    const kinds = await page.locator('#story li').evaluateAll((items) => items.map((i) => (i as unknown as { getAttribute(n: string): string }).getAttribute('data-kind')));
+    expect(kinds).toEqual(['submitted', 'checks', 'message', 'opened', 'approved', 'massar', 'message', 'completed']);
+    const text = async (kind: string) => (await page.locator(`#story li[data-kind="${kind}"]`).first().textContent())!.replace(/^[^—]+— /, '').trim();
+    if (lang === 'fr') {
+      expect(await text('submitted')).toBe(`Demande envoyée pour une inscription en 1re année primaire à l'établissement École vitesse L, année scolaire 2027-2028.`);
+      expect(await text('checks')).toBe('Contrôles automatiques effectués : âge : Âge légal atteint ; zone : Dans la zone de l\'établissement ; doublons : Aucune autre demande ; date hégirienne : Concordante.');
+      expect(await text('approved')).toBe(`${staffRow.display_name} (directeur ou directrice d'établissement) a validé la demande.`);
+      expect(await text('massar')).toBe(`Export vers Massar, tentative 1 : réussi, code Massar ${massarCode}.`);
+      expect(await text('completed')).toBe('Traitement de la demande terminé ; statut final : Inscription définitive (Massar).');
+    } else {
+      // Names isolated by their first strong letter, codes left to right (U+2068 / U+2066 … U+2069).
+      expect(await text('approved')).toBe(`قَبِل \u2068${staffRow.display_name}\u2069 (مدير المؤسسة) الطلب.`);
+      expect(await text('massar')).toBe(`التصدير إلى مسار، المحاولة 1: نجح، رمز مسار \u2066${massarCode}\u2069.`);
+    }
+    expect(await page.locator('#story').textContent()).not.toContain(late.username);
+    problems.push(...await axeProblems(page, `history-${lang}`));
+    await shot(page, `supervisor-history-${lang}-1280`);
+  }
+  // The raw events, decoded, behind a link.
+  await Promise.all([page.waitForURL(/\/history\/events$/), page.click('#raw-events')]);
+  const rawKinds = await page.locator('#history tr[data-kind]').evaluateAll((rows) => rows.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-kind')));
+  expect(rawKinds[0]).toBe('started');
+  expect(rawKinds[rawKinds.length - 1]).toBe('completed');
+  expect(await page.locator('#history tr[data-kind="started"] code').textContent()).toContain(`"reference":"${decided}"`);
+  problems.push(...await axeProblems(page, 'history-events'));
+  await shot(page, 'supervisor-history-events-1280');
+  if (problems.length) console.log(problems.join('\n'));
+  expect(problems).toEqual([]);
+  await context.close();
 }, 240000);

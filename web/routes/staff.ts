@@ -23,6 +23,8 @@ import { queryInt } from '../http/input';
 /** Page numbers of lists: 1 to 100,000 (a 400 otherwise). */
 const PAGE_RANGE = { min: 1, max: 100_000, fallback: 1 };
 import { readableHistory } from '../services/history';
+import { requestStory, type StoryLine } from '../services/story';
+import { canSeeDashboards } from '../services/dashboard';
 import { openForStaff } from '../services/preRegistrations';
 import { askForCorrection, decide } from '../services/decisions';
 import { allChecksPass, authenticate, canDecide, canReadAudit, checksSummaryOf, findInScope } from '../services/staff';
@@ -504,12 +506,36 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     res.set({ 'Content-Type': photo.contentType, 'Cache-Control': 'private, no-store' }).send(photo.bytes);
   });
 
+  // The history told in words (every staff user whose scope holds the request).
   r.get('/requests/:reference/history', requireStaff, async (req, res) => {
     const loaded = await loadForReview(req, res);
     if (!loaded) return;
     const { user, db, pr } = loaded;
-    const t = translator(res.locals.lang);
+    const lang = res.locals.lang;
+    const t = translator(lang);
     await recordAudit(db, { user, action: 'preRegistration.history', reference: pr.reference, ip: req.ip });
+    let lines: StoryLine[] = [];
+    let unavailable = false;
+    try {
+      lines = await requestStory(db, await deps.temporal.history(pr.reference), t, lang);
+    } catch {
+      unavailable = true;
+    }
+    res.render('supervisor/history', {
+      title: `${t('story.title')} ${pr.reference}`, reference: pr.reference, unavailable, lines,
+      rawLink: canSeeDashboards(user) ? `/staff/requests/${encodeURIComponent(pr.reference)}/history/events` : null,
+    });
+  });
+
+  // Our own decoded view of the workflow's events (instead of the Temporal Web UI, whose payloads
+  // stay encrypted): supervisors and administrators whose scope holds the request; audited.
+  r.get('/requests/:reference/history/events', requireStaff, async (req, res) => {
+    const loaded = await loadForReview(req, res);
+    if (!loaded) return;
+    const { user, db, pr } = loaded;
+    if (!canSeeDashboards(user)) { forbidden(res); return; }
+    const t = translator(res.locals.lang);
+    await recordAudit(db, { user, action: 'preRegistration.historyEvents', reference: pr.reference, ip: req.ip });
     let rows: ReturnType<typeof readableHistory> = [];
     let unavailable = false;
     try {
@@ -517,10 +543,10 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     } catch {
       unavailable = true;
     }
-    res.render('supervisor/history', {
-      title: t('supervisor.history.title'), reference: pr.reference, workflowId: pr.workflowId, unavailable,
+    res.set('Cache-Control', 'private, no-store');
+    res.render('supervisor/historyEvents', {
+      title: `${t('story.rawTitle')} ${pr.reference}`, reference: pr.reference, workflowId: pr.workflowId, unavailable,
       rows: rows.filter((row) => row.kind !== 'workflowTask'),
-      temporalUiUrl: `${deps.config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(deps.config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(pr.workflowId)}`,
     });
   });
 
