@@ -3,7 +3,7 @@
  * sign-in with its second-factor pages: enrolment by QR code, recovery codes, code step), in Arabic and French at 360 px and 1280 px, in Debian's Chromium driven by playwright-core
  * — the one-page form and its follow-up pages, and the parents' space: account pages (sign-up,
  * sign-in, code sent at sign-up, reset and its code page), the space with one draft and one request,
- * each of the 7 steps of a draft, a step with errors, and a request's receipt:
+ * each of the 7 steps of a draft, a step with errors, a request's receipt and its withdrawal confirmation:
  * - axe-core (WCAG 2.0/2.1 A and AA + best practices): no violation of impact serious or critical;
  * - at 360 px nothing overflows horizontally;
  * - bytes transferred without the photo (document + CSS + JS + favicon) under 100 KB, written to
@@ -327,6 +327,8 @@ async function auditSpace(lang: Lang, width: number): Promise<string[]> {
   for (const step of STEPS) await visit(`space-step-${step}`, `/space/drafts/${space.draftId}/${step}`);
   expect(await page.locator('#submit-request').count()).toBe(1); // the review page is complete
   await visit('space-receipt', `/pre-registrations/${space.reference}/receipt`);
+  await visit('space-withdraw', `/space/requests/${space.reference}/withdraw`);
+  expect(await page.locator('#withdraw-ends li').count()).toBe(5); // the confirmation page, not a redirect
 
   // Another parent: a step with errors (the wrong names saved in the draft, sent again).
   await page.goto(`${t.baseUrl}/space`);
@@ -357,6 +359,6 @@ test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, s
 test('page weights are written to test-output/page-weights.json', () => {
   fs.writeFileSync(path.join(OUT, 'page-weights.json'), `${JSON.stringify({ limitBytes: MAX_BYTES, excludes: 'the child photo', pages: weights }, null, 2)}\n`);
   const all = Object.values(weights).flatMap((w) => Object.values(w));
-  expect(all.length).toBe((16 + 15) * LANGS.length * WIDTHS.length);
+  expect(all.length).toBe((16 + 16) * LANGS.length * WIDTHS.length);
   expect(Math.max(...all)).toBeLessThan(MAX_BYTES);
 });
