@@ -8,14 +8,13 @@ import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import { isReference, normalizeReference } from '../../domain/reference';
 import type { FieldError } from '../../domain/submission';
-import { PreRegistration } from '../../entities';
 import type { RouteDeps } from '../app';
 import { translator } from '../i18n';
 import { openApiDocument } from '../openapi';
 import { MAX_PHOTO_BYTES } from '../services/photos';
 import { openForStaff, submitPreRegistration } from '../services/preRegistrations';
 import { decide } from '../services/decisions';
-import { requestView, type Proof } from '../services/requestView';
+import { findRequestForView, viewOfRequest, type Proof } from '../services/requestView';
 import { findInScope } from '../services/staff';
 import { userOfApiToken } from '../services/apiTokens';
 import { SignInRefused } from '../services/signInGuard';
@@ -194,9 +193,10 @@ export function apiRouter(deps: RouteDeps, auth: AuthDeps): Router {
       if (!(await proveWithCertificate(deps, req, res, reference))) return;
       proof = 'certificate';
     }
-    const pr = isReference(reference) ? await em.findOne(PreRegistration, { reference }) : null;
+    // One indexed query (request, dates, timeline), no entity, when no proof is given (the common read).
+    const pr = isReference(reference) ? await findRequestForView(em, reference) : null;
     if (!pr) { res.status(404).json({ error: 'notFound' }); return; }
-    const v = await requestView(em, pr, proof);
+    const v = await viewOfRequest(em, pr, proof);
     res.json({
       reference: v.reference, status: v.status, schoolYear: v.schoolYear, level: v.level,
       submittedAt: v.submittedAt.toISOString(), updatedAt: v.updatedAt.toISOString(),
