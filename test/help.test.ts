@@ -328,6 +328,13 @@ describe('staff: scope, answer through the notifications, close', () => {
               count(*) filter (where status = 'closed') as closed from help_request where directorate_code = ?`, [school.directorateCode]);
     expect(cells.slice(0, 4)).toEqual([total, open, answered, closed]);
     expect(cells[4]).toMatch(/^\d+(\.\d)? ساعة$/);
+    // The audit log of the directorate's supervisor holds the request's answer; another directorate's does not.
+    expect(await (await supervisor.get('/staff/audit?action=help.answer')).text()).toContain(row.id);
+    const elsewhere = t.demoAccounts.find((a) => a.username.startsWith('supervisor.') && a.username !== `supervisor.${school.directorateCode}`)!;
+    const otherSupervisor = await staff(elsewhere.username);
+    const otherAudit = await otherSupervisor.get('/staff/audit?action=help.answer');
+    expect(otherAudit.status).toBe(200);
+    expect(await otherAudit.text()).not.toContain(row.id);
   });
 });
 

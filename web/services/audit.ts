@@ -70,10 +70,14 @@ export async function listAudit(
   const params: unknown[] = [];
   if (codes) {
     const list = inList(codes);
+    // Supervisors also see the entries about their directorates (help requests routed to a directorate).
+    const directorates = await directoratesInScope(em, user);
+    const dirList = directorates.length ? inList(directorates) : null;
     where.push(`(a.reference in (select p.reference from pre_registration p where p.school_code in (${list.sql}))
       or a.details->>'schoolCode' in (${list.sql})
-      or exists (select 1 from jsonb_array_elements_text(case when jsonb_typeof(a.details->'schoolCodes') = 'array' then a.details->'schoolCodes' else '[]'::jsonb end) c where c in (${list.sql})))`);
-    params.push(...list.params, ...list.params, ...list.params);
+      or exists (select 1 from jsonb_array_elements_text(case when jsonb_typeof(a.details->'schoolCodes') = 'array' then a.details->'schoolCodes' else '[]'::jsonb end) c where c in (${list.sql}))${dirList ? `
+      or a.details->>'directorateCode' in (${dirList.sql})` : ''})`);
+    params.push(...list.params, ...list.params, ...list.params, ...(dirList?.params ?? []));
   }
   if (opts.action) { where.push('a.action = ?'); params.push(opts.action); }
   if (opts.reference) { where.push('a.reference = ?'); params.push(opts.reference); }
@@ -94,4 +98,14 @@ export async function listAudit(
       ip: (r.ip as string | null) ?? null, details: (r.details as Record<string, unknown>) ?? {},
     })),
   };
+}
+
+/** The provincial directorates of a supervisor's scope (none for directors; administrators are not filtered). */
+async function directoratesInScope(em: EntityManager, user: StaffUser): Promise<string[]> {
+  if (user.role === 'provincialSupervisor') return user.directorate?.code ? [user.directorate.code] : [];
+  if (user.role === 'academySupervisor' && user.academy?.code) {
+    const rows = await em.getConnection().execute<Array<{ code: string }>>('select code from provincial_directorate where academy_code = ? order by code', [user.academy.code]);
+    return rows.map((r) => r.code);
+  }
+  return [];
 }
