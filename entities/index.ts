@@ -4,12 +4,14 @@ export * from './preRegistration';
 export * from './staff';
 export * from './parent';
 export * from './help';
+export * from './privacy';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
 import { AuditLogSchema, StaffApiTokenSchema, StaffRecoveryCodeSchema, StaffUserSchema } from './staff';
 import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
 import { HelpAnswerSchema, HelpRequestSchema, HelpSectionSchema } from './help';
+import { ConsentRecordSchema } from './privacy';
 
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
@@ -19,4 +21,5 @@ export const ALL_ENTITIES = [
   StaffUserSchema, AuditLogSchema, StaffRecoveryCodeSchema, StaffApiTokenSchema,
   ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,
   HelpSectionSchema, HelpRequestSchema, HelpAnswerSchema,
+  ConsentRecordSchema,
 ];

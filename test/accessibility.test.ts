@@ -133,7 +133,7 @@ async function setUpSpace(stamp: number): Promise<typeof space> {
   const a = await spaceParent();
   const submittedDraft = await filledDraft(a.http, `A11Y-S-${stamp}`);
   const review = await (await a.http.get(`/space/drafts/${submittedDraft}/review`)).text();
-  const sent = await a.http.postForm(`/space/drafts/${submittedDraft}/review`, { _csrf: inputValue(review, '_csrf') ?? '' });
+  const sent = await a.http.postForm(`/space/drafts/${submittedDraft}/review`, { _csrf: inputValue(review, '_csrf') ?? '', privacyNoticeVersion: inputValue(review, 'privacyNoticeVersion') ?? '' });
   const reference = /^\/pre-registrations\/([^?]+)\?submitted=1$/.exec(sent.headers.get('location') ?? '')?.[1];
   if (!reference) throw new Error(`submission refused: ${sent.status}`);
   const draftId = await filledDraft(a.http, `A11Y-D-${stamp}`);

@@ -58,6 +58,7 @@ test('a parent submits in the browser, a director approves, the parent sees the 
     'mother-firstNameAr': 'نادية', 'mother-lastNameAr': 'بناني', 'mother-firstNameLatin': 'Nadia', 'mother-lastNameLatin': 'Bennani',
   });
   await parent.setInputFiles('#photo', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await testPhoto() });
+  await parent.check('#privacyNoticeVersion');
   await Promise.all([parent.waitForURL(/\/pre-registrations\/P27-/), parent.click('form[action="/pre-registration"] button[type="submit"]')]);
   const reference = (await parent.textContent('.reference bdi'))!.trim();
   expect(reference).toMatch(/^P27-/);

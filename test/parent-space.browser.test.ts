@@ -432,7 +432,8 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   expect(await page.getByRole('alert').count()).toBe(0);
   await shots(page, lang, 'review');
 
-  // 9. Submit: the status page shows the reference.
+  // 9. Accept the privacy notice (an unticked checkbox), submit: the status page shows the reference.
+  await page.getByRole('checkbox', { name: T('privacy.consent.label') as string, exact: true }).check();
   await press(page, page.getByRole('button', { name: T('action.submit') as string, exact: true }));
   const url = new URL(page.url());
   expect(url.pathname).toMatch(/^\/pre-registrations\/P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5}$/);

@@ -32,6 +32,7 @@ import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
 import { spaceRouter } from './routes/space';
 import { helpRouter, helpStaffRouter } from './routes/help';
+import { privacyRouter } from './routes/privacy';
 import { IntakeStarter } from './services/intakeStarter';
 import { UnlockService } from './services/unlock';
 import { acceptRequestId, runWithRequestId } from '../observability/requestContext';
@@ -272,6 +273,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
   app.use('/staff/help', helpStaffRouter(deps, csrf));
   app.use('/staff', staffRouter(routeDeps, csrf, auth));
+  app.use(privacyRouter(routeDeps, csrf, auth));
   const accounts = accountRouter(deps, csrf, auth);
   app.use('/account', accounts.router);
   app.use('/space', spaceRouter(routeDeps, csrf));

@@ -39,6 +39,14 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
         PersonNames: names,
         Parent: parent,
         Sibling: { allOf: [{ $ref: '#/components/schemas/PersonNames' }, { type: 'object', required: ['birthDate'], properties: { birthDate: date('Gregorian birth date') } }] },
+        NewPreRegistrationSubmission: {
+          allOf: [{ $ref: '#/components/schemas/PreRegistrationSubmission' }, {
+            type: 'object', required: ['privacyNoticeVersion'],
+            properties: {
+              privacyNoticeVersion: s('The version of the privacy notice (GET /privacy, law 09-08) the parent explicitly accepted; must be the version in force, else 400 with the field `privacyNoticeVersion` (messages in Arabic and French naming the current version). The acceptance is recorded with the time of the submission.'),
+            },
+          }],
+        },
         PreRegistrationSubmission: {
           type: 'object',
           required: ['level', 'child', 'civilStatus', 'guardianRole', 'father', 'mother', 'residence', 'schoolCode', 'photo'],
@@ -97,12 +105,12 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
             required: true,
             description: 'Either JSON with the photo in base64 (`photo.data`), or multipart/form-data with the same JSON document (without `photo`) in the part `submission` and the photo\'s raw bytes in the file part `photo` (a third smaller on the wire, nothing to decode).',
             content: {
-              'application/json': { schema: { $ref: '#/components/schemas/PreRegistrationSubmission' } },
+              'application/json': { schema: { $ref: '#/components/schemas/NewPreRegistrationSubmission' } },
               'multipart/form-data': {
                 schema: {
                   type: 'object', required: ['submission', 'photo'],
                   properties: {
-                    submission: { type: 'string', description: 'The PreRegistrationSubmission as JSON, without `photo` (a field, or a part of type application/json)' },
+                    submission: { type: 'string', description: 'The NewPreRegistrationSubmission as JSON (with `privacyNoticeVersion`), without `photo` (a field, or a part of type application/json)' },
                     photo: { type: 'string', format: 'binary', description: 'ID photo, JPEG, PNG or HEIF, at most 10 MB' },
                   },
                 },

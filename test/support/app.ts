@@ -16,6 +16,7 @@ import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/worker
 import { createApp } from '../../web/app';
 import { gregorianToHijri } from '../../domain/hijri';
 import { loadConfig, type Config } from '../../config';
+import { currentNotice } from '../../web/services/privacy';
 import { requireStack } from './stack';
 
 export interface TestApp {
@@ -118,6 +119,8 @@ export function validSubmission(school: { schoolCode: string; zoneCode: string; 
     residence: { communeCode: school.communeCode, residenceZoneCode: school.zoneCode },
     schoolCode: school.schoolCode,
     language: 'ar',
+    // The privacy notice accepted (the one-page form's ticked checkbox, the API's required field).
+    privacyNoticeVersion: currentNotice().version,
     ...overrides,
   };
 }

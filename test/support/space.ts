@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, testPhoto, validSubmission, type TestApp, type demoSchool } from './app';
 import { Browser, inputValue, toFormFields } from './http';
+import { currentNotice } from '../../web/services/privacy';
 
 type School = Awaited<ReturnType<typeof demoSchool>>;
 
@@ -106,7 +107,7 @@ export function spaceHelpers(t: TestApp, school: School, chain: { academy: strin
   async function submitReview(b: Browser, draftId: string): Promise<string> {
     const { html, token } = await csrfOf(b, `/space/drafts/${draftId}/review`);
     expect(html).toContain('id="submit-request"');
-    const res = await b.postForm(`/space/drafts/${draftId}/review`, { _csrf: token });
+    const res = await b.postForm(`/space/drafts/${draftId}/review`, { _csrf: token, privacyNoticeVersion: currentNotice().version });
     expect(res.status).toBe(303);
     const m = /^\/pre-registrations\/(P\d{2}-[0-9A-Z]{5}-[0-9A-Z]{5})\?(submitted|edited|corrected)=1$/.exec(res.headers.get('location') ?? '');
     expect(m).not.toBeNull();

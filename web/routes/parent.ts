@@ -22,6 +22,7 @@ import { campaignWindow } from '../services/campaign';
 import { APPROVED } from '../services/requestView';
 import { todayInCasablanca } from '../../domain/dates';
 import { formBody, photoForm } from '../http/bodies';
+import { consentFor } from '../services/privacy';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -284,6 +285,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       approved: (APPROVED as readonly string[]).includes(v.status),
       documents: ORIGINAL_DOCUMENTS,
       proved: Boolean(v.details),
+      consent: v.details ? await consentFor(db, pr.id) : null,
       printedAt: new Date(),
     });
   });
@@ -309,6 +311,7 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
         } : {}),
       },
       proved: Boolean(d),
+      consent: d ? await consentFor(db, pr.id) : null,
       reasons: d ? d.rejectionReasons.map((x) => (lang === 'ar' ? x.textAr : x.textFr)) : [],
       events: v.timeline.map((e) => ({ at: e.at, label: eventLabel(e), status: e.status })),
       nextStep: `parent.status.next.${v.status}`,
@@ -372,7 +375,7 @@ function eventLabel(e: TimelineEntry): string {
 const SECTIONS: Record<string, string> = {
   child: 'parent.form.childStep', civilStatus: 'parent.form.civilStatusStep', father: 'parent.form.father', mother: 'parent.form.mother',
   tutor: 'parent.form.tutor', residence: 'field.residenceZone', schoolCode: 'field.school', photo: 'field.photo', guardianRole: 'field.guardianRole',
-  level: 'field.level', schoolYear: 'parent.form.schoolYear',
+  level: 'field.level', schoolYear: 'parent.form.schoolYear', privacyNoticeVersion: 'privacy.consent.summary',
 };
 
 /** Names the field of an error for the summary at the top: "Le père — Téléphone", "Frère ou sœur 2 — Date de naissance". */

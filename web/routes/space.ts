@@ -22,6 +22,7 @@ import * as map from '../services/schoolMap';
 import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
 import { profileFrom } from '../services/accounts';
 import { formBody, photoForm } from '../http/bodies';
+import { CONSENT_FIELD } from '../services/privacy';
 import {
   DecisionRefused, canParentEdit, errorsByField, submitCorrection, submitParentEdit, submitPreRegistration, withdrawPreRegistration,
 } from '../services/preRegistrations';
@@ -261,7 +262,7 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       hasPhoto: Boolean(draft.photoKey), photoVersion: draft.photoKey?.slice(0, 8),
       errors: byField,
       errorList: errors.map((e) => ({ href: `/space/drafts/${draft.id}/${stepOfField(e.field)}#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, (k) => t(k) as string)} — ${byField[e.field]}` })),
-      canSubmit: errors.length === 0,
+      canSubmit: errors.every((e) => e.field === CONSENT_FIELD),
     });
   };
 
@@ -271,7 +272,8 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
     if (!draft) { notFound(res); return; }
     const errors = await draftErrors(db, draft, 'review');
     if (errors.length) { await renderReview(req, res, draft, 400); return; }
-    const raw = { ...draftToRaw(draft.data), language: res.locals.lang };
+    // The privacy notice accepted explicitly (the ticked checkbox names its version).
+    const raw = { ...draftToRaw(draft.data), language: res.locals.lang, [CONSENT_FIELD]: (req.body as Record<string, unknown>)[CONSENT_FIELD] };
     const account = await accountOf(db, res);
     const reason = draft.data.schoolChoice === 'other' ? str(draft.data.schoolChoiceReason) : '';
     try {

@@ -28,6 +28,7 @@ import { noteRequestIdFor } from '../../observability/requestContext';
 export { childKeyOf };
 import { newPhotoKey, normalizePhoto, storePhoto } from './photos';
 import { campaignWindow, windowError } from './campaign';
+import { consentOf, recordConsent } from './privacy';
 
 /**
  * Outcome of a submission. `created` is false when the same submission token was seen before or
@@ -149,6 +150,9 @@ async function submitUncounted(
   const parsed = parseSubmission({ ...(raw as object), schoolYear }, { ageRule: rule, today: todayInCasablanca(now) });
   const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
   if (!rule && !errors.some((e) => e.field === 'schoolYear' || e.field === 'level')) errors.push({ field: 'schoolYear', code: 'validation.schoolYear' });
+  // The privacy notice accepted explicitly (law 09-08): the version in force, named by every door.
+  const consent = consentOf(raw, now);
+  if (!consent.ok) errors.push(consent.error);
 
   // One child, one request: the same child's active request is given back (before the photo's work).
   const childKey = parsed.ok ? childKeyOf(parsed.value.schoolYear, parsed.value.civilStatus) : null;
@@ -225,6 +229,8 @@ async function submitUncounted(
     }
     throw err;
   }
+  // The privacy notice's acceptance (version, time) with an audit entry: one statement.
+  await recordConsent(conn, { reference, schoolCode: s.schoolCode, version: (consent as { version: string }).version, at: now, parentAccountId: opts.parentAccountId ?? null });
   if (deps.starter) {
     deps.starter.kick();
     return { ok: true, reference, status: 'submitted', created: true };
