@@ -49,7 +49,7 @@ export function privacyRouter(deps: RouteDeps, csrf: Csrf, auth: AuthDeps): Rout
     const version = str(req.query.version);
     const notice = await noticeView(em(), lang, deps.clock(), /^[0-9A-Za-z.-]{1,32}$/.test(version) ? version : undefined);
     if (!notice) { res.status(404).render('error', { title: t('privacy.notFound.title'), message: t('privacy.notFound.body') }); return; }
-    res.render('privacy/notice', { title: t('privacy.title'), notice, demoNotice: notice.cndp.isDemo });
+    res.render('privacy/notice', { title: t('privacy.title'), notice });
   });
 
   // ---- right of access ---------------------------------------------------------------------------
