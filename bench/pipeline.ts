@@ -180,6 +180,7 @@ async function templateInput(temporal: TasjilTemporal, databaseUrl: string): Pro
   const { submitPreRegistration } = await import('../web/services/preRegistrations');
   const { gregorianToHijri } = await import('../domain/hijri');
   const sharp = (await import('sharp')).default;
+  const { currentNotice } = await import('../web/services/privacy');
   const orm = await createOrm(databaseUrl);
   try {
     const em = orm.em.fork();
@@ -194,6 +195,7 @@ async function templateInput(temporal: TasjilTemporal, databaseUrl: string): Pro
       father: { firstNameAr: 'محمد', lastNameAr: 'العلوي', firstNameLatin: 'Mohammed', lastNameLatin: 'El Alaoui', cin: 'AB123456', profession: 'أستاذ', address: 'حي الرياض، الرباط', phone: '0612345678', email: 'bench@example.ma' },
       mother: { firstNameAr: 'فاطمة', lastNameAr: 'بناني', firstNameLatin: 'Fatima', lastNameLatin: 'Bennani', cin: '', profession: '', address: '', phone: '', email: '' },
       residence: { communeCode: row.commune_code, residenceZoneCode: row.zone_code },
+      privacyNoticeVersion: currentNotice().version,
     };
     const photo = await sharp({ create: { width: 300, height: 400, channels: 3, background: { r: 200, g: 180, b: 160 } } }).jpeg().toBuffer();
     let captured: PreRegistrationInput | null = null;

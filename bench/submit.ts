@@ -36,6 +36,7 @@ import { loadConfig } from '../config';
 import { gregorianToHijri } from '../domain/hijri';
 import { codecFromConfig } from '../temporal/codec';
 import { STATUS } from '../temporal/searchAttributes';
+import { currentNotice } from '../web/services/privacy';
 
 // ───────────────────────────── options ─────────────────────────────
 
@@ -246,6 +247,7 @@ function submission(s: SchoolChain): Record<string, unknown> {
     residence: { communeCode: s.communeCode, residenceZoneCode: s.zoneCode },
     schoolCode: s.schoolCode,
     language: 'ar',
+    privacyNoticeVersion: currentNotice().version, // the notice accepted (checkbox or API field)
   };
 }
 
