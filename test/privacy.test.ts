@@ -15,6 +15,7 @@ import { PARENT_SPACE_RETENTION } from '../persistence/retention';
 import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue, toFormFields } from './support/http';
 import { spaceHelpers } from './support/space';
+import { signInStaff } from './support/staff';
 
 let t: TestApp;
 let school: Awaited<ReturnType<typeof demoSchool>>;
@@ -321,6 +322,12 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
     const seen = await listAudit(em, user, { action: 'privacy.export', pageSize: 200 });
     expect(seen.rows.filter((r) => r.actorId === `parent:${a.accountId}`)).toHaveLength(4);
   }
+  // On the audit page, as the directorate's supervisor reads it.
+  const account = t.demoAccounts.find((x) => x.username === supervisor.username)!;
+  const staff = new Browser(t.baseUrl);
+  expect((await signInStaff(staff, account.username, account.password)).status).toBe(303);
+  const auditPage = await (await staff.get('/staff/audit?action=privacy.export')).text();
+  expect(auditPage.match(new RegExp(`<bdi dir="ltr">parent:${a.accountId}</bdi> <small>\\(parent\\)</small>`, 'g'))).toHaveLength(4);
 });
 
 test('deleting an account: refused with submitted requests (explained, audited); refused without the right password; done without requests (drafts and photos gone, audited, signed out)', async () => {
