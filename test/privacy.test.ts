@@ -158,13 +158,14 @@ test('one-page form: unticked, the form comes back with the message at the check
   const when = new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .formatToParts(new Date(c.accepted_at)).reduce((acc, p) => ({ ...acc, [p.type]: p.value }), {} as Record<string, string>);
   const line = `<dd id="consent-record">version <a href="/privacy?version=${V}"><bdi dir="ltr">${V}</bdi></a> — <bdi dir="ltr" class="nowrap">${when.year}-${when.month}-${when.day} ${when.hour}:${when.minute}</bdi></dd>`;
-  // The reference alone shows no consent (no details); after proof it shows.
-  expect(await (await b.get(`/pre-registrations/${reference}?lang=fr`)).text()).not.toContain('consent-record');
-  const status = await (await b.get(`/pre-registrations/${reference}`)).text();
-  const unlock = await b.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(status, '_csrf')!, birthCertificateNumber: cert });
+  // The reference alone (another browser) shows no consent (no details); after proof it shows.
+  const reader = new Browser(t.baseUrl);
+  expect(await (await reader.get(`/pre-registrations/${reference}?lang=fr`)).text()).not.toContain('consent-record');
+  const status = await (await reader.get(`/pre-registrations/${reference}`)).text();
+  const unlock = await reader.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(status, '_csrf')!, birthCertificateNumber: cert });
   expect(unlock.status).toBe(303);
-  expect(await (await b.get(`/pre-registrations/${reference}`)).text()).toContain(line);
-  expect(await (await b.get(`/pre-registrations/${reference}/receipt`)).text()).toContain(line);
+  expect(await (await reader.get(`/pre-registrations/${reference}`)).text()).toContain(line);
+  expect(await (await reader.get(`/pre-registrations/${reference}/receipt`)).text()).toContain(line);
 });
 
 test("parents' space: the review refuses an unticked notice (the button stays), then records the consent with the account; the signed-in parent's status page and receipt show it", async () => {
