@@ -4,7 +4,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Consent to the privacy notice (law 09-08): one row per request, the notice version accepted and
  * when, and the parents' space account that submitted it (null for the one-page form and the API).
  */
-export class Migration20261201171500_consent extends Migration {
+export class Migration20261201181500_consent extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "consent_record" (
       "id" uuid not null primary key,
