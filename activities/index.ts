@@ -8,6 +8,7 @@ import { createHelpNotificationActivities } from './helpNotifications';
 import { createSmsSender, type SmsSender } from './sms';
 import { createStaffNotificationActivities } from './staffNotifications';
 import { createRetentionActivities } from './retention';
+import { createCampaignActivities, type CampaignActivities, type CampaignPace } from './campaign';
 import type { Activities } from './types';
 
 export type { Activities } from './types';
@@ -19,10 +20,12 @@ export interface ActivityDeps {
   mailer?: Mailer;
   sms?: SmsSender;
   massar?: MassarClient;
+  /** The sending rate of campaign messages (default: `CAMPAIGN_SEND_RATE` per second); tests inject their own. */
+  campaignPace?: CampaignPace;
 }
 
 /** Builds every activity of Tasjil's workflows from the ORM, the config and the adapters. */
-export function createActivities(deps: ActivityDeps): Activities & { close(): void } {
+export function createActivities(deps: ActivityDeps): Activities & CampaignActivities & { close(): void } {
   const { orm, config } = deps;
   const mailer = deps.mailer ?? createMailer(config);
   const sms = deps.sms ?? createSmsSender(config);
@@ -36,6 +39,7 @@ export function createActivities(deps: ActivityDeps): Activities & { close(): vo
     ...createHelpNotificationActivities({ orm, config, mailer, sms }),
     ...createStaffNotificationActivities({ orm, config, mailer }),
     ...createRetentionActivities(orm),
+    ...createCampaignActivities({ orm, config, mailer, sms, pace: deps.campaignPace }),
     close: () => mailer.close(),
   };
 }

@@ -92,6 +92,12 @@ const schema = z.object({
   SIGN_IN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   /** AES-256-GCM key (base64, 32 bytes) encrypting staff second-factor (TOTP) secrets at rest; the default is a development key, refused in production. */
   STAFF_TOTP_KEY: z.string().default(DEV_STAFF_TOTP_KEY),
+  /** Campaign messages sent per second at most, per campaign message and worker (throttled sending). */
+  CAMPAIGN_SEND_RATE: z.coerce.number().positive().max(1000).default(10),
+  /** Deliveries one activity of a campaign message sends before reporting progress to its workflow. */
+  CAMPAIGN_BATCH_SIZE: z.coerce.number().int().positive().max(1000).default(100),
+  /** Cost of one SMS segment in centimes of dirham, for the estimate shown before sending a campaign message. */
+  CAMPAIGN_SMS_SEGMENT_COST_CENTIMES: z.coerce.number().int().nonnegative().default(25),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string; trustProxy: string[] };

@@ -5,6 +5,7 @@ export * from './staff';
 export * from './parent';
 export * from './help';
 export * from './privacy';
+export * from './campaign';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
@@ -12,6 +13,7 @@ import { AuditLogSchema, StaffApiTokenSchema, StaffRecoveryCodeSchema, StaffUser
 import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } from './parent';
 import { HelpAnswerSchema, HelpRequestSchema, HelpSectionSchema } from './help';
 import { ConsentRecordSchema } from './privacy';
+import { CampaignDeliverySchema, CampaignMessageSchema, CampaignOptOutSchema } from './campaign';
 
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
@@ -22,4 +24,5 @@ export const ALL_ENTITIES = [
   ParentAccountSchema, OneTimeCodeSchema, PreRegistrationDraftSchema,
   HelpSectionSchema, HelpRequestSchema, HelpAnswerSchema,
   ConsentRecordSchema,
+  CampaignMessageSchema, CampaignDeliverySchema, CampaignOptOutSchema,
 ];

@@ -3,3 +3,4 @@ export { preRegistration } from './preRegistration';
 export { anonymizeExpired } from './retention';
 export { parentNotice } from './notice';
 export { helpAnswer } from './help';
+export { campaignMessage } from './campaignMessage';
