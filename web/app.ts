@@ -30,6 +30,7 @@ import { codecRouter } from './routes/codec';
 import { reconciliationRouter } from './routes/reconciliation';
 import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
+import { campaignPublicRouter, campaignStaffRouter } from './routes/campaigns';
 import { spaceRouter } from './routes/space';
 import { helpRouter, helpStaffRouter } from './routes/help';
 import { privacyRouter } from './routes/privacy';
@@ -272,6 +273,8 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
   app.use('/staff/help', helpStaffRouter(deps, csrf));
+  app.use('/staff/campaigns', campaignStaffRouter(routeDeps, csrf));
+  app.use('/campaign', campaignPublicRouter(routeDeps, csrf));
   app.use('/staff', staffRouter(routeDeps, csrf, auth));
   app.use(privacyRouter(routeDeps, csrf, auth));
   const accounts = accountRouter(deps, csrf, auth);
