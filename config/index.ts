@@ -98,6 +98,8 @@ const schema = z.object({
   CAMPAIGN_BATCH_SIZE: z.coerce.number().int().positive().max(1000).default(100),
   /** Cost of one SMS segment in centimes of dirham, for the estimate shown before sending a campaign message. */
   CAMPAIGN_SMS_SEGMENT_COST_CENTIMES: z.coerce.number().int().nonnegative().default(25),
+  /** Seconds without a heartbeat after which a campaign batch whose worker died is retried on another worker. */
+  CAMPAIGN_HEARTBEAT_SECONDS: z.coerce.number().int().positive().max(3600).default(60),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string; trustProxy: string[] };

@@ -27,6 +27,7 @@ export interface CampaignConfig {
   SESSION_SECRET: string;
   CAMPAIGN_SMS_SEGMENT_COST_CENTIMES: number;
   CAMPAIGN_BATCH_SIZE: number;
+  CAMPAIGN_HEARTBEAT_SECONDS: number;
   TEMPORAL_TASK_QUEUE: string;
 }
 
@@ -243,7 +244,9 @@ export async function confirmCampaignMessage(
   );
   if (updated.length === 0) return false;
   await recordAudit(em, { user, action: 'campaign.send', ip, details: { campaignMessageId: id, kind: m.kind, audience: m.audience, recipients: m.estimatedRecipients } });
-  await startCampaignMessage(temporal, config.TEMPORAL_TASK_QUEUE, { campaignMessageId: id, batchSize: config.CAMPAIGN_BATCH_SIZE });
+  await startCampaignMessage(temporal, config.TEMPORAL_TASK_QUEUE, {
+    campaignMessageId: id, batchSize: config.CAMPAIGN_BATCH_SIZE, timeouts: { heartbeat: `${config.CAMPAIGN_HEARTBEAT_SECONDS} seconds` },
+  });
   return true;
 }
 
