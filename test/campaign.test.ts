@@ -18,7 +18,7 @@ import { codecFromConfig } from '../temporal/codec';
 import { sampleMessage } from '../web/services/campaignMessages';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
 import { eventually, startTestApp, type TestApp } from './support/app';
-import { ACCOUNTS, DIR_B, DIR_C, EXPECTED, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
+import { ACADEMY, ACCOUNTS, DIR_A, DIR_B, DIR_C, EXPECTED, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
 import { Browser, inputValue } from './support/http';
 import { signInStaff } from './support/staff';
 import { uniqueSuffix } from './support/stack';
@@ -116,7 +116,7 @@ test('recipients are counted exactly per audience, language and channel; SMS seg
     const channelOf = (s: (typeof specs)[number]) => (fields.channel && fields.channel !== 'any' ? fields.channel : s.channel);
     const sms = specs.filter((s) => channelOf(s) === 'sms');
     expect([fields, m.status, m.estimated_recipients, m.estimated_sms, m.estimated_emails, m.directorate_code, m.days_left])
-      .toEqual([fields, 'draft', labels.length, sms.length, labels.length - sms.length, 'Z9.001', 3]);
+      .toEqual([fields, 'draft', labels.length, sms.length, labels.length - sms.length, DIR_A, 3]);
     expect(m.estimated_cost_centimes).toBe(Number(m.estimated_segments) * SEGMENT_COST);
     if (fields.kind === 'reminder' && fields.channel === 'sms') {
       // a2 French (GSM-7, 2 segments), a3 Arabic (UCS-2, 3 segments): the segments of each language's text, once each.
@@ -132,7 +132,7 @@ test('recipients are counted exactly per audience, language and channel; SMS seg
   const academy = new Browser(t.baseUrl);
   expect((await signInStaff(academy, fx.academySupervisor, PASSWORD)).status).toBe(303);
   const whole = await messageRow(await composeOk(academy, { kind: 'reminder', audience: 'unfinishedDrafts' }));
-  expect([whole.estimated_recipients, whole.academy_code, whole.directorate_code]).toEqual([EXPECTED.unfinishedAcademy.length, 'Z9', null]);
+  expect([whole.estimated_recipients, whole.academy_code, whole.directorate_code]).toEqual([EXPECTED.unfinishedAcademy.length, ACADEMY, null]);
   const b = await messageRow(await composeOk(academy, { kind: 'reminder', audience: 'unfinishedDrafts', directorate: DIR_B }));
   expect([b.estimated_recipients, b.directorate_code]).toEqual([EXPECTED.unfinishedB.length, DIR_B]);
 });

@@ -1,7 +1,7 @@
 /**
- * Parents for the campaign-message suites, in an academy and directorates of their own (so that no
- * other suite's accounts fall in their scope): academy `Z9` with directorates A and B, academy `Z8`
- * with directorate C; their supervisors (copies of a demo supervisor: same password and
+ * Parents for the campaign-message suites, in an academy and directorates that have no demo school
+ * (so that no other suite's accounts fall in their scope; the reference data itself is left as it
+ * is, the seeder checks it): academy `08` with directorates A and B, academy `07` with directorate C; their supervisors (copies of a demo supervisor: same password and
  * second-factor secret); accounts with and without drafts, verified or not, by email or SMS, in
  * Arabic or French. What each audience must reach is in `EXPECTED` (by account label).
  */
@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { demoSchool, testPhoto, validSubmission, type TestApp } from './app';
 
-export const ACADEMY = 'Z9';
-export const OTHER_ACADEMY = 'Z8';
-export const DIR_A = 'Z9.001';
-export const DIR_B = 'Z9.002';
-export const DIR_C = 'Z8.001';
+export const ACADEMY = '08';
+export const OTHER_ACADEMY = '07';
+export const DIR_A = '08.201';
+export const DIR_B = '08.363';
+export const DIR_C = '07.041';
 export const YEAR = '2027-2028';
 
 /** label → (channel of its identifier, language, verified, profile directorate, drafts, linked request) */
@@ -56,12 +56,6 @@ const phone = () => `+2126${String(Math.floor(Math.random() * 1e8)).padStart(8, 
 export async function seedCampaignFixtures(t: TestApp): Promise<CampaignFixtures> {
   const orm: MikroORM = t.orm;
   const conn = orm.em.fork().getConnection();
-  for (const [code, ar, fr] of [[ACADEMY, 'أكاديمية الاختبار', 'Académie de test'], [OTHER_ACADEMY, 'أكاديمية أخرى', 'Autre académie']]) {
-    await conn.execute(`insert into academy (code, name_ar, name_fr, region_name_ar, region_name_fr) values (?, ?, ?, ?, ?) on conflict do nothing`, [code, ar, fr, ar, fr]);
-  }
-  for (const [code, academy, ar, fr] of [[DIR_A, ACADEMY, 'مديرية ألف', 'Direction A'], [DIR_B, ACADEMY, 'مديرية باء', 'Direction B'], [DIR_C, OTHER_ACADEMY, 'مديرية جيم', 'Direction C']]) {
-    await conn.execute(`insert into provincial_directorate (code, name_ar, name_fr, kind, academy_code) values (?, ?, ?, 'P', ?) on conflict do nothing`, [code, ar, fr, academy]);
-  }
   const staff = async (username: string, role: string, directorate: string | null, academy: string | null) => {
     await conn.execute(
       `insert into staff_user (id, username, password_hash, display_name, role, directorate_code, academy_code, active, created_at, totp_secret, totp_enrolled_at)
@@ -75,7 +69,7 @@ export async function seedCampaignFixtures(t: TestApp): Promise<CampaignFixtures
     accounts: {},
     supervisorA: await staff('campaign.sup.a', 'provincialSupervisor', DIR_A, null),
     supervisorB: await staff('campaign.sup.b', 'provincialSupervisor', DIR_B, null),
-    academySupervisor: await staff('campaign.academy.z9', 'academySupervisor', null, ACADEMY),
+    academySupervisor: await staff('campaign.academy.08', 'academySupervisor', null, ACADEMY),
   };
   const school = await demoSchool(t);
   for (const [label, spec] of Object.entries(ACCOUNTS)) {
