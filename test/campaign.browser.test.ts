@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { optOutPath, optOutToken } from '../domain/campaignMessages';
 import { launchChromium, SHOTS } from './support/browser';
 import { eventually, startTestApp, type TestApp } from './support/app';
-import { EXPECTED, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
+import { EXPECTED, PLACES, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
 import { signInStaffPage } from './support/staff';
 import { uniqueSuffix } from './support/stack';
 
@@ -28,7 +28,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   t = await startTestApp({ clock: () => NOW, env: { TEMPORAL_TASK_QUEUE: `campaign-browser-${uniqueSuffix()}`, CAMPAIGN_BATCH_SIZE: '2' } });
-  fx = await seedCampaignFixtures(t);
+  fx = await seedCampaignFixtures(t, PLACES.browser);
   browser = await launchChromium();
   fs.mkdirSync(SHOTS, { recursive: true });
 }, 120_000);

@@ -18,7 +18,9 @@ import { codecFromConfig } from '../temporal/codec';
 import { sampleMessage } from '../web/services/campaignMessages';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
 import { eventually, startTestApp, type TestApp } from './support/app';
-import { ACADEMY, ACCOUNTS, DIR_A, DIR_B, DIR_C, EXPECTED, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
+import { ACCOUNTS, EXPECTED, PLACES, seedCampaignFixtures, type CampaignFixtures } from './support/campaign';
+
+const { academy: ACADEMY, A: DIR_A, B: DIR_B, C: DIR_C } = PLACES.main;
 import { Browser, inputValue } from './support/http';
 import { signInStaff } from './support/staff';
 import { uniqueSuffix } from './support/stack';
@@ -88,7 +90,7 @@ beforeAll(async () => {
       CAMPAIGN_SMS_SEGMENT_COST_CENTIMES: String(SEGMENT_COST),
     },
   });
-  fx = await seedCampaignFixtures(t);
+  fx = await seedCampaignFixtures(t, PLACES.main);
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silentLogger });
   supA = new Browser(t.baseUrl);
   expect((await signInStaff(supA, fx.supervisorA, PASSWORD)).status).toBe(303);

@@ -9,17 +9,22 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { demoSchool, testPhoto, validSubmission, type TestApp } from './app';
 
-export const ACADEMY = '08';
-export const OTHER_ACADEMY = '07';
-export const DIR_A = '08.201';
-export const DIR_B = '08.363';
-export const DIR_C = '07.041';
+/** Where a suite's parents live: one place per suite, since suites share the test database. */
+export interface Place { academy: string; otherAcademy: string; A: string; B: string; C: string; prefix: string }
+export const PLACES: Record<'main' | 'browser', Place> = {
+  main: { academy: '08', otherAcademy: '07', A: '08.201', B: '08.363', C: '07.041', prefix: 'campaign' },
+  browser: { academy: '05', otherAcademy: '03', A: '05.081', B: '05.091', C: '03.061', prefix: 'campaign-br' },
+};
+type Dir = 'A' | 'B' | 'C';
+const DIR_A: Dir = 'A';
+const DIR_B: Dir = 'B';
+const DIR_C: Dir = 'C';
 export const YEAR = '2027-2028';
 
 /** label → (channel of its identifier, language, verified, profile directorate, drafts, linked request) */
 interface AccountSpec {
-  channel: 'email' | 'sms'; lang: 'ar' | 'fr'; verified: boolean; home: string | null;
-  drafts: Array<{ year: string; dir: string | null; submitted?: boolean; editing?: boolean }>; request?: boolean;
+  channel: 'email' | 'sms'; lang: 'ar' | 'fr'; verified: boolean; home: Dir | null;
+  drafts: Array<{ year: string; dir: Dir | null; submitted?: boolean; editing?: boolean }>; request?: boolean;
 }
 export const ACCOUNTS: Record<string, AccountSpec> = {
   a1: { channel: 'email', lang: 'ar', verified: true, home: DIR_A, drafts: [{ year: YEAR, dir: DIR_A }] },
@@ -48,12 +53,13 @@ export interface CampaignFixtures {
   /** label → { id, identifier (email or E.164 phone) } */
   accounts: Record<string, { id: string; identifier: string }>;
   supervisorA: string; supervisorB: string; academySupervisor: string;
+  place: Place;
 }
 
 /** A Moroccan mobile number no other suite uses (random). */
 const phone = () => `+2126${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
 
-export async function seedCampaignFixtures(t: TestApp): Promise<CampaignFixtures> {
+export async function seedCampaignFixtures(t: TestApp, place: Place): Promise<CampaignFixtures> {
   const orm: MikroORM = t.orm;
   const conn = orm.em.fork().getConnection();
   const staff = async (username: string, role: string, directorate: string | null, academy: string | null) => {
@@ -66,24 +72,24 @@ export async function seedCampaignFixtures(t: TestApp): Promise<CampaignFixtures
     return username;
   };
   const fixtures: CampaignFixtures = {
-    accounts: {},
-    supervisorA: await staff('campaign.sup.a', 'provincialSupervisor', DIR_A, null),
-    supervisorB: await staff('campaign.sup.b', 'provincialSupervisor', DIR_B, null),
-    academySupervisor: await staff('campaign.academy.08', 'academySupervisor', null, ACADEMY),
+    accounts: {}, place,
+    supervisorA: await staff(`${place.prefix}.sup.a`, 'provincialSupervisor', place.A, null),
+    supervisorB: await staff(`${place.prefix}.sup.b`, 'provincialSupervisor', place.B, null),
+    academySupervisor: await staff(`${place.prefix}.academy`, 'academySupervisor', null, place.academy),
   };
   const school = await demoSchool(t);
   for (const [label, spec] of Object.entries(ACCOUNTS)) {
     const id = randomUUID();
-    const identifier = spec.channel === 'email' ? `campaign-${label}-${id.slice(0, 8)}@example.ma` : phone();
+    const identifier = spec.channel === 'email' ? `${place.prefix}-${label}-${id.slice(0, 8)}@example.ma` : phone();
     await conn.execute(
       `insert into parent_account (id, email, phone, password_hash, language, verified_at, profile, created_at) values (?, ?, ?, 'x', ?, ?, ?, now())`,
       [id, spec.channel === 'email' ? identifier : null, spec.channel === 'sms' ? identifier : null, spec.lang, spec.verified ? new Date() : null,
-        JSON.stringify(spec.home ? { residence: { academy: spec.home.slice(0, 2), directorate: spec.home } } : {})],
+        JSON.stringify(spec.home ? { residence: { academy: place[spec.home].slice(0, 2), directorate: place[spec.home] } } : {})],
     );
     for (const d of spec.drafts) {
       await conn.execute(
         `insert into pre_registration_draft (id, account_id, data, step, reference, created_at, updated_at, submitted_at) values (?, ?, ?, 'school', ?, now(), now(), ?)`,
-        [randomUUID(), id, JSON.stringify({ schoolYear: d.year, level: 'primary1', residence: d.dir ? { academy: d.dir.slice(0, 2), directorate: d.dir } : {} }),
+        [randomUUID(), id, JSON.stringify({ schoolYear: d.year, level: 'primary1', residence: d.dir ? { academy: place[d.dir].slice(0, 2), directorate: place[d.dir] } : {} }),
           d.submitted || d.editing ? `TEST-${label}` : null, d.submitted ? new Date() : null],
       );
     }
