@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * recipient get it once, whatever the retries and crashes — and the parents who opted out of
  * campaign messages (`campaign_opt_out`, honoured by every later campaign).
  */
-export class Migration20261201171500_campaign_messages extends Migration {
+export class Migration20261201171700_campaign_messages extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "campaign_message" (
       "id" uuid not null primary key,
