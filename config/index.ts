@@ -100,6 +100,10 @@ const schema = z.object({
   CAMPAIGN_SMS_SEGMENT_COST_CENTIMES: z.coerce.number().int().nonnegative().default(25),
   /** Seconds without a heartbeat after which a campaign batch whose worker died is retried on another worker. */
   CAMPAIGN_HEARTBEAT_SECONDS: z.coerce.number().int().positive().max(3600).default(60),
+  /** Largest supporting document accepted (bytes, each file, as uploaded); 1 KB – 20 MB. */
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(20 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Most pages of a PDF supporting document. */
+  DOCUMENT_MAX_PDF_PAGES: z.coerce.number().int().positive().max(100).default(5),
 });
 
 export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string; trustProxy: string[] };

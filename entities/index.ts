@@ -6,6 +6,7 @@ export * from './parent';
 export * from './help';
 export * from './privacy';
 export * from './campaign';
+export * from './document';
 import { AcademySchema, CommuneSchema, ProvincialDirectorateSchema, ResidenceZoneSchema } from './reference';
 import { AgeRuleSchema, CampaignWindowSchema, RejectionReasonSchema, SchoolCapacitySchema, SchoolSchema, SchoolYearSchema } from './school';
 import { NotificationSchema, PhotoSchema, PreRegistrationEventSchema, PreRegistrationRevisionSchema, PreRegistrationSchema } from './preRegistration';
@@ -14,6 +15,7 @@ import { OneTimeCodeSchema, ParentAccountSchema, PreRegistrationDraftSchema } fr
 import { HelpAnswerSchema, HelpRequestSchema, HelpSectionSchema } from './help';
 import { ConsentRecordSchema } from './privacy';
 import { CampaignDeliverySchema, CampaignMessageSchema, CampaignOptOutSchema } from './campaign';
+import { DocumentCorrectionSchema, DocumentRequirementSchema, SupportingDocumentSchema } from './document';
 
 /** Every entity schema, for MikroORM's `entities` option. */
 export const ALL_ENTITIES = [
@@ -25,4 +27,5 @@ export const ALL_ENTITIES = [
   HelpSectionSchema, HelpRequestSchema, HelpAnswerSchema,
   ConsentRecordSchema,
   CampaignMessageSchema, CampaignDeliverySchema, CampaignOptOutSchema,
+  SupportingDocumentSchema, DocumentRequirementSchema, DocumentCorrectionSchema,
 ];

@@ -52,14 +52,42 @@ export class EncryptionCodec implements PayloadCodec {
     if (!this.keys.has(activeKeyId)) throw new Error(`codec: active key "${activeKeyId}" is not configured`);
   }
 
+  /** The id of the key that encrypts new data. */
+  get activeKey(): string {
+    return this.activeKeyId;
+  }
+
+  /**
+   * Encrypts bytes with the active key: 12-byte IV ‖ ciphertext ‖ 16-byte tag. The payloads and the
+   * supporting documents at rest (web/services/documents.ts) share this one path and keyring.
+   * @param aad additional authenticated data bound to the ciphertext (e.g. the document's id), or none.
+   */
+  seal(plain: Uint8Array, aad?: Uint8Array): { keyId: string; data: Buffer } {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
+    if (aad) cipher.setAAD(aad);
+    return { keyId: this.activeKeyId, data: Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]) };
+  }
+
+  /**
+   * Decrypts what {@link seal} produced with key `keyId` (any configured key, retired or active).
+   * @throws Error on an unknown key id, or when the data or `aad` was altered (GCM tag check).
+   */
+  open(keyId: string, data: Uint8Array, aad?: Uint8Array): Buffer {
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`codec: data encrypted with unknown key "${keyId}"`);
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+    if (aad) decipher.setAAD(aad);
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+  }
+
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const key = this.keys.get(this.activeKeyId)!;
     return payloads.map((p) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
       const plain = temporal.api.common.v1.Payload.encode(p as temporal.api.common.v1.IPayload).finish();
-      const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: text(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: text(this.activeKeyId) }, data };
+      const { keyId, data } = this.seal(plain);
+      return { metadata: { encoding: text(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: text(keyId) }, data };
     });
   }
 
@@ -67,12 +95,8 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((p) => {
       if (str(p.metadata?.encoding) !== ENCRYPTED_ENCODING) return p;
       const id = str(p.metadata?.[KEY_ID_METADATA]);
-      const key = this.keys.get(id);
-      if (!key) throw new Error(`codec: payload encrypted with unknown key "${id}"`);
-      const data = Buffer.from(p.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      if (!this.keys.has(id)) throw new Error(`codec: payload encrypted with unknown key "${id}"`);
+      const plain = this.open(id, p.data ?? new Uint8Array());
       return temporal.api.common.v1.Payload.decode(plain) as Payload;
     });
   }

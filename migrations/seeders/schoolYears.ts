@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defaultAgeRules } from '../../domain/age';
 import { LEVELS } from '../../domain/types';
 import { DEFAULT_REJECTION_REASONS } from '../../domain/rejectionReasons';
+import { DEFAULT_REQUIREMENTS, DOCUMENT_KINDS, REQUIREMENTS } from '../../domain/documents';
 import { dataDir } from './reference';
 import { upsertRows, type UpsertCounts } from './sql';
 
@@ -30,6 +31,8 @@ const schoolYearsFile = z.object({
         originalsDueBy: isoDate.optional(),
         /** Per level, a campaign window other than the year's (e.g. preschool closing earlier). */
         levels: z.record(z.enum(['primary1', 'preschool']), z.object({ campaignOpensOn: isoDate, campaignClosesOn: isoDate })).optional(),
+        /** Per level, which supporting documents are required, optional or absent (a kind or level not named: required). */
+        documents: z.record(z.enum(['primary1', 'preschool']), z.partialRecord(z.enum(DOCUMENT_KINDS), z.enum(REQUIREMENTS))).optional(),
       }),
     )
     .min(1),
@@ -109,6 +112,14 @@ export async function seedSchoolYears(em: EntityManager): Promise<SchoolYearsSee
       return [y.code, level, w.campaignOpensOn, w.campaignClosesOn];
     })),
     ['school_year_code', 'level'],
+  );
+  // The supporting documents each year and level asks for (what the file does not name is required).
+  await upsertRows(
+    em,
+    'document_requirement',
+    ['school_year_code', 'level', 'kind', 'requirement'],
+    years.flatMap((y) => LEVELS.flatMap((level) => DOCUMENT_KINDS.map((kind) => [y.code, level, kind, y.documents?.[level]?.[kind] ?? DEFAULT_REQUIREMENTS[kind]]))),
+    ['school_year_code', 'level', 'kind'],
   );
   return { schoolYears, ageRules, rejectionReasons, currentSchoolYear: current };
 }

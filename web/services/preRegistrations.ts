@@ -56,6 +56,8 @@ export interface SubmitOptions {
    * with another body is refused, `reason: 'idempotencyKeyReused'`).
    */
   idempotencyClient?: string;
+  /** Errors found by a caller on parts of the form this service does not read (the supporting documents): the submission is refused with them too. */
+  extraErrors?: FieldError[];
 }
 
 /** Statuses after which the same child may be submitted again (the parent withdrew, or the school refused). */
@@ -182,6 +184,7 @@ async function submitUncounted(
     ? ((await photoExists(conn, photo.key)) ? { ok: true as const, key: photo.key } : { ok: false as const, error: 'photo.required' })
     : await normalizePhoto(photo);
   if (!photoResult.ok) errors.push({ field: 'photo', code: `validation.${photoResult.error}` });
+  if (opts.extraErrors?.length) errors.push(...opts.extraErrors);
 
   if (!parsed.ok || errors.length || !zone || !schoolOk || !photoResult.ok) {
     // An accepted photo is kept for the next try when asked (a file input cannot be refilled).
@@ -269,7 +272,7 @@ function dedupe(errors: FieldError[]): FieldError[] {
 }
 
 /** Why the workflow refused an Update, as a catalogue key suffix (`decision.refused.<code>`). */
-export type RefusalCode = 'alreadyDecided' | 'invalidDecision' | 'derogationNoteRequired' | 'notAwaitingCorrection' | 'cannotWithdraw' | 'notAwaitingExportRetry' | 'workflowEnded' | 'alreadyOpened';
+export type RefusalCode = 'alreadyDecided' | 'invalidDecision' | 'derogationNoteRequired' | 'notAwaitingCorrection' | 'cannotWithdraw' | 'notAwaitingExportRetry' | 'workflowEnded' | 'alreadyOpened' | 'cannotAddDocument';
 
 /** An Update refused by the workflow (validator) or sent to an ended workflow. */
 export class DecisionRefused extends Error {
