@@ -27,6 +27,7 @@ import { apiParentRouter } from './routes/apiParent';
 import { apiSchoolMapRouter } from './routes/apiSchoolMap';
 import { devRouter } from './routes/dev';
 import { codecRouter } from './routes/codec';
+import { apiDocumentsRouter, documentsRouter } from './routes/documents';
 import { reconciliationRouter } from './routes/reconciliation';
 import { supervisionRouter } from './routes/supervision';
 import { accountRouter } from './routes/account';
@@ -265,11 +266,13 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   };
   const csrf = { withCsrf, protect: doubleCsrfProtection };
 
+  app.use('/api/v1', apiDocumentsRouter(routeDeps));
   app.use('/api/v1', apiRouter(routeDeps, auth));
   app.use('/api/v1', apiParentRouter(routeDeps));
   app.use('/api/v1/school-map', apiSchoolMapRouter(deps));
   if (config.devOutbox) app.use('/dev', devRouter(deps));
   app.use('/codec', codecRouter(deps));
+  app.use('/', documentsRouter(routeDeps, csrf));
   app.use('/staff/reconciliation', reconciliationRouter(deps, csrf));
   app.use('/staff/supervision', supervisionRouter(deps, csrf));
   app.use('/staff/help', helpStaffRouter(deps, csrf));

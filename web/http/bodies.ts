@@ -29,6 +29,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Set by `photoForm` when the photo was over the size limit (it was discarded, the other fields kept). */
     photoTooLarge?: boolean;
+    /** Set by `photoForm` with `documents`: each document file part received, by field name (a file over its limit: 'tooLarge', discarded, the other fields kept). */
+    documentFiles?: Record<string, Buffer | 'tooLarge'>;
   }
 }
 
@@ -104,6 +106,8 @@ export interface PhotoFormOptions {
   fieldBytes?: number;
   /** Largest body accepted at all (a declared or streamed size beyond it is a 413 without parsing). */
   maxBodyBytes: number;
+  /** Other file fields (supporting documents), each at most `maxFileBytes`; an empty part (no file chosen) is ignored. */
+  documents?: { fields: readonly string[]; maxFileBytes: number };
 }
 
 /**
@@ -118,6 +122,9 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
     if (req.is('urlencoded')) { urlencoded(req, res, next); return; }
     const type = req.is('multipart/form-data');
     if (type === false) { next(new InputError(400, 'input.unsupportedType')); return; }
+    const docFields = opts.documents?.fields ?? [];
+    const docMax = opts.documents?.maxFileBytes ?? 0;
+    const documentFiles: Record<string, Buffer | 'tooLarge'> = {};
     const declared = Number(req.headers['content-length']);
     if (declared > opts.maxBodyBytes) { refuse(req, next, new InputError(413, 'input.uploadTooLarge', { max: String(Math.round(opts.maxFileBytes / (1024 * 1024))) }), null); return; }
 
@@ -126,7 +133,7 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
       bb = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { fileSize: opts.maxFileBytes, files: 1, fields: opts.fields, parts: opts.fields + 1, fieldSize: fieldBytes, fieldNameSize: 200, headerPairs: 20 },
+        limits: { fileSize: Math.max(opts.maxFileBytes, docMax), files: 1 + docFields.length, fields: opts.fields, parts: opts.fields + 1 + docFields.length, fieldSize: fieldBytes, fieldNameSize: 200, headerPairs: 20 },
       });
     } catch {
       next(new InputError(400, 'input.malformed')); // no boundary, a broken Content-Type
@@ -152,10 +159,35 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
     bb.on('file', (name, stream, info) => {
       // A body cut short destroys the file stream with busboy's own error (handled on `bb` below).
       stream.on('error', () => undefined);
+      if (docFields.includes(name)) {
+        if (name in documentFiles) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
+        // Each document under its own limit: one too large is dropped and flagged, the rest goes on.
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        let over = false;
+        stream.on('data', (c: Buffer) => {
+          if (over) return;
+          bytes += c.length;
+          if (bytes > docMax) { over = true; parts.length = 0; return; }
+          parts.push(c);
+        });
+        stream.on('limit', () => { over = true; parts.length = 0; });
+        stream.on('end', () => {
+          if (over) { documentFiles[name] = 'tooLarge'; return; }
+          if (bytes === 0 && !info.filename) return;
+          documentFiles[name] = Buffer.concat(parts, bytes);
+        });
+        return;
+      }
       if (name !== opts.field || file) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
       const chunks: Buffer[] = [];
       let size = 0;
-      stream.on('data', (c: Buffer) => { if (!tooLarge) { chunks.push(c); size += c.length; } });
+      stream.on('data', (c: Buffer) => {
+        if (tooLarge) return;
+        chunks.push(c);
+        size += c.length;
+        if (size > opts.maxFileBytes) { tooLarge = true; chunks.length = 0; size = 0; }
+      });
       stream.on('limit', () => { tooLarge = true; chunks.length = 0; size = 0; });
       stream.on('end', () => {
         // A browser sends an empty part (no file name, no bytes) when no file was chosen.
@@ -181,6 +213,7 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
       req.body = body;
       if (file) (req as unknown as { file?: UploadedPhoto }).file = file;
       req.photoTooLarge = tooLarge;
+      if (docFields.length) req.documentFiles = documentFiles;
       refuseBadBody(req, res, next);
     });
     req.on('aborted', () => fail(new InputError(400, 'input.truncated')));

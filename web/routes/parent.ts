@@ -14,7 +14,7 @@ import type { Csrf, RouteDeps } from '../app';
 import { hasKey, translator } from '../i18n';
 import * as map from '../services/schoolMap';
 import {
-  DecisionRefused, errorsByField, storedSubmission, submitCorrection, submitPreRegistration, withdrawPreRegistration,
+  DecisionRefused, errorsByField, storedSubmission, submitCorrection, withdrawPreRegistration,
 } from '../services/preRegistrations';
 import type { FieldError } from '../../domain/submission';
 import { MAX_PHOTO_BYTES } from '../services/photos';
@@ -23,6 +23,9 @@ import { APPROVED } from '../services/requestView';
 import { todayInCasablanca } from '../../domain/dates';
 import { formBody, photoForm } from '../http/bodies';
 import { consentFor } from '../services/privacy';
+import { DEFAULT_REQUIREMENTS, DOCUMENT_KINDS, type DocumentKind } from '../../domain/documents';
+import { documentStore, keptDocumentIds, requirementsFor, submitWithDocuments, type FormDocuments } from '../services/documents';
+import { formDocumentsModel } from './documentFields';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -48,7 +51,18 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
   /** Multipart parsing of the form (before the CSRF check); a photo over the limit is flagged (a field message, every other field kept), not an error page. */
-  const photoUpload = photoForm({ field: 'photo', maxFileBytes: MAX_PHOTO_BYTES, fields: 300, maxBodyBytes: 5 * MAX_PHOTO_BYTES });
+  const store = documentStore(deps.config);
+  const documentFields = DOCUMENT_KINDS.map((k) => `documents[${k}]`);
+  const photoUpload = photoForm({
+    field: 'photo', maxFileBytes: MAX_PHOTO_BYTES, fields: 300, maxBodyBytes: 5 * MAX_PHOTO_BYTES + DOCUMENT_KINDS.length * store.maxBytes,
+    documents: { fields: documentFields, maxFileBytes: store.maxBytes },
+  });
+  /** The supporting documents of a form post: the files by kind (or 'tooLarge') and the ids kept from an earlier try. */
+  const formDocuments = (req: Request, body: Record<string, unknown>): FormDocuments => {
+    const files: FormDocuments['files'] = {};
+    for (const k of DOCUMENT_KINDS) { const f = req.documentFiles?.[`documents[${k}]`]; if (f !== undefined) files[k as DocumentKind] = f; }
+    return { files, kept: keptDocumentIds(body) };
+  };
   const urlencoded = formBody({ fields: 20 });
 
   r.get('/', csrf.withCsrf, (req, res) => {
@@ -79,8 +93,10 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     if (c.zone && !model.zones.some((d) => d.code === c.zone)) c.zone = '';
     const fixed = await chooserModel(db, lang, c);
     const year = await map.currentSchoolYear(db);
+    const requirements = year ? await requirementsFor(db, year.code, c.level) : DEFAULT_REQUIREMENTS;
     res.render('parent/form', {
       ...fixed,
+      documents: formDocumentsModel(requirements, {}, {}, store),
       title: translator(lang)('parent.form.title'),
       schoolYear: year?.code,
       showForm: Boolean(c.zone) && fixed.schools.length > 0,
@@ -98,7 +114,9 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     // A photo accepted on an earlier try is kept by key (a file input cannot be refilled).
     const keptKey = /^[0-9a-f]{32}$/.test(str(body.photoKey)) ? str(body.photoKey) : '';
     const photo = upload && upload.length ? upload : keptKey ? { key: keptKey } : undefined;
-    const result = await submitPreRegistration({ em: db, temporal: deps.temporal, starter: deps.starter, now: deps.clock() }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true });
+    const result = await submitWithDocuments(
+      { em: db, temporal: deps.temporal, starter: deps.starter, now: deps.clock(), store }, { ...body, language: lang }, photo, token, { keepPhotoOnError: true }, formDocuments(req, body),
+    );
     if (result.ok) {
       // The session that submitted holds the file (it typed the certificate number and birth date): it sees
       // the details and the receipt with the names, as after the unlock. The same child's request already
@@ -120,8 +138,10 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     const errors = errorsByField(result.errors, (k, p) => t(k, p ?? {}) as string);
     const siblings = Array.isArray(body.siblings) ? body.siblings : Object.values((body.siblings as object) ?? {});
     while (siblings.length < 2) siblings.push({});
+    const requirements = await requirementsFor(db, str(body.schoolYear), c.level);
     res.status(400).render('parent/form', {
       ...model,
+      documents: formDocumentsModel(requirements, errors, result.documents, store),
       title: `${t('error.titlePrefix')} ${t('parent.form.title')}`,
       schoolYear: str(body.schoolYear),
       showForm: true,
@@ -375,7 +395,7 @@ function eventLabel(e: TimelineEntry): string {
 const SECTIONS: Record<string, string> = {
   child: 'parent.form.childStep', civilStatus: 'parent.form.civilStatusStep', father: 'parent.form.father', mother: 'parent.form.mother',
   tutor: 'parent.form.tutor', residence: 'field.residenceZone', schoolCode: 'field.school', photo: 'field.photo', guardianRole: 'field.guardianRole',
-  level: 'field.level', schoolYear: 'parent.form.schoolYear', privacyNoticeVersion: 'privacy.consent.summary',
+  level: 'field.level', schoolYear: 'parent.form.schoolYear', privacyNoticeVersion: 'privacy.consent.summary', documents: 'document.section',
 };
 
 /** Names the field of an error for the summary at the top: "Le père — Téléphone", "Frère ou sœur 2 — Date de naissance". */
