@@ -4,7 +4,8 @@
  * `anonymize_after_days` lose their personal data; what statistics need stays (reference, codes of
  * school, commune, zone, level and year, status and its dates, checks' verdicts, decision and
  * rejection reasons, birth date); the parent's edit revisions (a copy of the submission) and their
- * photos are deleted. One SQL statement does the whole run inside one transaction, with
+ * photos are deleted, and so are the supporting documents (encrypted CIN, birth certificate,
+ * proof of residence) and the director's requests for them. One SQL statement does the whole run inside one transaction, with
  * one `audit_log` row (actor `system`, action `retention.anonymize`, details `{ count }`).
  * Idempotent: rows already anonymised (`anonymized_at` set) are never touched again.
  */
@@ -39,6 +40,10 @@ export async function anonymizeExpired(em: EntityManager, now: Date = new Date()
          delete from photo where key in (
            select e.photo_key from expired e where e.photo_key is not null
            union select v.photo_key from revisions v where v.photo_key is not null)
+       ), documents as (
+         delete from supporting_document d where d.pre_registration_id in (select e.id from expired e)
+       ), document_corrections as (
+         delete from document_correction c where c.pre_registration_id in (select e.id from expired e)
        ), notifications as (
          update notification n set recipient = '' where n.pre_registration_id in (select e.id from expired e)
        ), done as (
@@ -74,15 +79,17 @@ export const PARENT_SPACE_RETENTION = {
   unverifiedAccountDays: 7,
   /** One-time codes are deleted once this old (hours); they are valid 10 minutes. */
   codeHours: 24,
+  /** Supporting documents uploaded with a form that was never accepted are deleted once this old (hours). */
+  unattachedDocumentHours: 24,
 } as const;
 export const PARENT_SPACE_PURGE_AUDIT_ACTION = 'retention.purgeParentSpace';
 
 /**
  * Deletes the parents' space data that has no further use as of `now`: drafts untouched for 180
- * days (and their photos, unless a request uses them), accounts never verified after 7 days, and
- * one-time codes older than 24 hours. One audit row per run with the counts.
+ * days (and their photos, unless a request uses them), accounts never verified after 7 days,
+ * one-time codes older than 24 hours, and supporting documents of forms never accepted after 24 hours. One audit row per run with the counts.
  */
-export async function purgeParentSpace(em: EntityManager, now: Date = new Date()): Promise<{ drafts: number; accounts: number; codes: number }> {
+export async function purgeParentSpace(em: EntityManager, now: Date = new Date()): Promise<{ drafts: number; accounts: number; codes: number; documents: number }> {
   return em.transactional(async (tx) => {
     const conn = tx.getConnection();
     const ctx = tx.getTransactionContext();
@@ -101,7 +108,10 @@ export async function purgeParentSpace(em: EntityManager, now: Date = new Date()
     const [c] = await conn.execute<Array<{ n: number }>>(
       `with gone as (delete from one_time_code where created_at < ?::timestamptz - make_interval(hours => ?) returning id)
        select count(*)::int as n from gone`, [now, p.codeHours], 'all', ctx);
-    const counts = { drafts: Number(d?.n ?? 0), accounts: Number(a?.n ?? 0), codes: Number(c?.n ?? 0) };
+    const [u] = await conn.execute<Array<{ n: number }>>(
+      `with gone as (delete from supporting_document where pre_registration_id is null and created_at < ?::timestamptz - make_interval(hours => ?) returning id)
+       select count(*)::int as n from gone`, [now, p.unattachedDocumentHours], 'all', ctx);
+    const counts = { drafts: Number(d?.n ?? 0), accounts: Number(a?.n ?? 0), codes: Number(c?.n ?? 0), documents: Number(u?.n ?? 0) };
     await conn.execute(
       `insert into audit_log (at, actor_id, actor_role, action, reference, ip, details) values (?, 'system', 'system', ?, null, null, ?::jsonb)`,
       [now, PARENT_SPACE_PURGE_AUDIT_ACTION, JSON.stringify(counts)], 'run', ctx,

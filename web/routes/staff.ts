@@ -33,6 +33,8 @@ import { approvedList, toCsv, toXlsx } from '../services/exports';
 import { listAudit, recordAudit } from '../services/audit';
 import { notificationsFor } from '../services/notifications';
 import { countText } from '../views/textHelpers';
+import { DOCUMENT_KINDS, DOCUMENT_PROBLEMS, type DocumentKind, type DocumentProblem } from '../../domain/documents';
+import { reviewDocumentsModel } from './documentFields';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const PAGE_SIZE = 50;
@@ -484,7 +486,7 @@ export function staffRouter(deps: WebDeps, csrf: Csrf, auth: AuthDeps): Router {
     const message = str(req.body?.message).trim();
     const queue = queueContext(str(req.body?.queue));
     const order = str(req.body?.next) === '1' ? await queueOrder(db, user, queue.input) : null;
-    const outcome = await askForCorrection({ em: db, temporal: deps.temporal }, user, pr, message, { via: 'page', ip: req.ip });
+    const outcome = await askForCorrection({ em: db, temporal: deps.temporal }, user, pr, message, { via: 'page', ip: req.ip }, namedDocuments(req.body?.documents));
     if (!outcome.ok) {
       if (outcome.kind === 'forbidden') { forbidden(res); return; }
       res.status(outcome.kind === 'messageRequired' ? 400 : 409);
@@ -621,6 +623,7 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
     correctionError: extra.correctionError,
     correctionMessage: extra.correctionMessage ?? '',
     notifications: await notificationsFor(db, pr.id),
+    documents: await reviewDocumentsModel(db, pr),
     people: [
       { key: 'father', data: pr.father, isGuardian: pr.guardianRole === 'father' },
       { key: 'mother', data: pr.mother, isGuardian: pr.guardianRole === 'mother' },
@@ -628,4 +631,10 @@ async function renderReview(deps: WebDeps, req: Request, res: Response, db: Enti
     ],
   });
   void deps;
+}
+
+/** The documents a correction form names: `documents[kind]` = `missing` | `unreadable` (anything else: not named). */
+function namedDocuments(v: unknown): Array<{ kind: DocumentKind; problem: DocumentProblem }> {
+  const o = v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  return DOCUMENT_KINDS.filter((k) => (DOCUMENT_PROBLEMS as readonly unknown[]).includes(o[k])).map((kind) => ({ kind, problem: o[kind] as DocumentProblem }));
 }

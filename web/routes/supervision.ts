@@ -18,6 +18,8 @@ import {
 import { findInScope } from '../services/staff';
 import { lateSchools } from '../services/lateSchools';
 import { helpStatsView } from '../services/helpRequests';
+import { missingDocumentCounts } from '../services/documents';
+import { schoolsInScope } from '../services/queue';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 /** Schools listed on the page (the CSV holds them all). */
@@ -84,6 +86,7 @@ export function supervisionRouter(deps: WebDeps, csrf: Csrf): Router {
         truncated: late.schools.length > PAGE_SCHOOLS ? { shown: PAGE_SCHOOLS, total: late.schools.length } : null,
       },
       helpStats: await helpStatsView(em(), user, lang),
+      documents: await missingDocumentCounts(em(), await schoolsInScope(em(), user), d.schoolYear),
     });
   });
 

@@ -5,6 +5,8 @@
  * sends the Update and writes the same audit entry (with the door in `details.via`). Routes only
  * translate the outcome to HTTP.
  */
+import type { DocumentKind, DocumentProblem } from '../../domain/documents';
+import { recordDocumentCorrection } from './documents';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { validateDecision, type DecisionError } from '../../domain/rejectionReasons';
 import type { Decision } from '../../domain/types';
@@ -93,13 +95,19 @@ export type CorrectionRequestOutcome =
 export async function askForCorrection(
   deps: { em: EntityManager; temporal: TasjilTemporal },
   user: StaffUser, pr: PreRegistration, message: unknown, ctx: { via: Door; ip?: string },
+  documents: Array<{ kind: DocumentKind; problem: DocumentProblem }> = [],
 ): Promise<CorrectionRequestOutcome> {
   if (!canDecide(user)) return { ok: false, kind: 'forbidden' };
   const text = typeof message === 'string' ? message.trim() : '';
   if (!text || text.length > CORRECTION_MESSAGE_MAX) return { ok: false, kind: 'messageRequired' };
   try {
     const r = await requestCorrection(deps, pr.reference, text, user.id);
-    await recordAudit(deps.em, { user, action: 'correction.requested', reference: pr.reference, ip: ctx.ip, details: { length: text.length, via: ctx.via } });
+    // The documents named (missing or unreadable): shown to the parent, resolved when they add one.
+    await recordDocumentCorrection(deps.em, pr.id, documents, user.id, new Date());
+    await recordAudit(deps.em, {
+      user, action: 'correction.requested', reference: pr.reference, ip: ctx.ip,
+      details: { length: text.length, via: ctx.via, ...(documents.length ? { documents: documents.map((d) => `${d.kind}:${d.problem}`) } : {}) },
+    });
     return { ok: true, status: r.status };
   } catch (err) {
     if (!(err instanceof DecisionRefused)) throw err;

@@ -357,23 +357,24 @@ export async function sendDocumentsToSchool(deps: { em: EntityManager; temporal:
 const MISSING_SQL = `
   select count(*)::int as n from pre_registration p
    where p.status in ('submitted', 'underReview', 'correctionRequested') and p.anonymized_at is null
-     and p.school_code in (%SCHOOLS%)
+     and p.school_code in (%SCHOOLS%) and p.school_year = ?
      and exists (
        select 1 from document_requirement q
         where q.school_year_code = p.school_year and q.level = p.level and q.requirement = 'required'
           and not exists (select 1 from supporting_document d where d.pre_registration_id = p.id and d.kind = q.kind and d.replaced_at is null))`;
 
 /**
- * How many open requests of these schools lack a required document, out of how many open
- * requests (the supervisor's dashboard). `schoolCodes` null: every school.
+ * How many open requests (submitted, under review, awaiting a correction) of these schools and
+ * school year lack a required document, out of how many open requests (the supervisor's
+ * dashboard). `schoolCodes` null: every school.
  */
-export async function missingDocumentCounts(em: EntityManager, schoolCodes: string[] | null): Promise<{ missing: number; open: number }> {
+export async function missingDocumentCounts(em: EntityManager, schoolCodes: string[] | null, schoolYear: string): Promise<{ missing: number; open: number }> {
   const conn = em.getConnection();
   const list = schoolCodes ? (schoolCodes.length ? schoolCodes.map(() => '?').join(', ') : 'null') : 'select code from school';
-  const params = schoolCodes ?? [];
+  const params = [...(schoolCodes ?? []), schoolYear];
   const [m] = await conn.execute<Array<{ n: number }>>(MISSING_SQL.replace('%SCHOOLS%', list), params);
   const [o] = await conn.execute<Array<{ n: number }>>(
-    `select count(*)::int as n from pre_registration p where p.status in ('submitted', 'underReview', 'correctionRequested') and p.anonymized_at is null and p.school_code in (${list})`, params,
+    `select count(*)::int as n from pre_registration p where p.status in ('submitted', 'underReview', 'correctionRequested') and p.anonymized_at is null and p.school_code in (${list}) and p.school_year = ?`, params,
   );
   return { missing: Number(m?.n ?? 0), open: Number(o?.n ?? 0) };
 }
