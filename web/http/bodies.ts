@@ -16,7 +16,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import busboy from 'busboy';
 import qs from 'qs';
-import { InputError } from './errors';
+import { InputError, type InputErrorKey } from './errors';
 import { refuseBadBody } from './input';
 
 /** The JSON limit of every route that carries no photo. */
@@ -106,6 +106,8 @@ export interface PhotoFormOptions {
   fieldBytes?: number;
   /** Largest body accepted at all (a declared or streamed size beyond it is a 413 without parsing). */
   maxBodyBytes: number;
+  /** The message of a body over `maxBodyBytes` (default `input.uploadTooLarge`, which names the photo). */
+  tooLargeKey?: InputErrorKey;
   /** Other file fields (supporting documents), each at most `maxFileBytes`; an empty part (no file chosen) is ignored. */
   documents?: { fields: readonly string[]; maxFileBytes: number };
 }
@@ -126,7 +128,7 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
     const docMax = opts.documents?.maxFileBytes ?? 0;
     const documentFiles: Record<string, Buffer | 'tooLarge'> = {};
     const declared = Number(req.headers['content-length']);
-    if (declared > opts.maxBodyBytes) { refuse(req, next, new InputError(413, 'input.uploadTooLarge', { max: String(Math.round(opts.maxFileBytes / (1024 * 1024))) }), null); return; }
+    if (declared > opts.maxBodyBytes) { refuse(req, next, new InputError(413, opts.tooLargeKey ?? 'input.uploadTooLarge', { max: String(Math.round(Math.max(opts.maxFileBytes, opts.documents?.maxFileBytes ?? 0) / (1024 * 1024))) }), null); return; }
 
     let bb: busboy.Busboy;
     try {
@@ -151,7 +153,7 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > opts.maxBodyBytes) fail(new InputError(413, 'input.uploadTooLarge', { max: String(Math.round(opts.maxFileBytes / (1024 * 1024))) }));
+      if (received > opts.maxBodyBytes) fail(new InputError(413, opts.tooLargeKey ?? 'input.uploadTooLarge', { max: String(Math.round(Math.max(opts.maxFileBytes, opts.documents?.maxFileBytes ?? 0) / (1024 * 1024))) }));
     };
     req.on('data', onData);
 

@@ -15,7 +15,8 @@ import { translator } from '../i18n';
 /** Catalogue keys of refused input (`web/i18n/input.{ar,fr}.json`). */
 export type InputErrorKey =
   | 'input.badText' | 'input.badPath' | 'input.malformed' | 'input.truncated' | 'input.unsupportedType'
-  | 'input.unexpectedFile' | 'input.tooManyFields' | 'input.tooLarge' | 'input.uploadTooLarge' | 'input.badNumber';
+  | 'input.unexpectedFile' | 'input.tooManyFields' | 'input.tooLarge' | 'input.uploadTooLarge' | 'input.badNumber'
+  | 'input.documentTooLarge';
 
 /** Input refused at the door. `params` fill the message (e.g. `{ name, min, max }`). */
 export class InputError extends Error {

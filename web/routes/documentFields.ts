@@ -13,7 +13,7 @@ export function formDocumentsModel(
 ) {
   const items = DOCUMENT_KINDS.filter((k) => requirements[k] !== 'absent').map((kind) => ({
     kind, label: `document.kind.${kind}`, hint: `document.hint.${kind}`, required: requirements[kind] === 'required',
-    field: `documents[${kind}]`, id: `documents-${kind}`, error: errors[documentField(kind)], keptId: kept[kind] ?? null,
+    inputName: `documents[${kind}]`, id: `documents-${kind}`, error: errors[documentField(kind)], keptId: kept[kind] ?? null,
   }));
   return { items, maxMb: String(Math.round(store.maxBytes / (1024 * 1024))), maxPages: String(store.maxPdfPages) };
 }

@@ -36,7 +36,7 @@ const DOCUMENT_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'no
 export function slotsModel(slots: DocumentSlot[], errors: Record<string, string> = {}) {
   return slots.map((s) => ({
     ...s, label: `document.kind.${s.kind}`, proofLabel: `document.proves.${s.proves}`, required: s.requirement === 'required',
-    error: errors[documentField(s.kind)], field: `documents[${s.kind}]`, id: `documents-${s.kind}`,
+    error: errors[documentField(s.kind)], inputName: `documents[${s.kind}]`, id: `documents-${s.kind}`,
     requestedLabel: s.requested ? `document.problem.${s.requested}` : null,
   }));
 }
@@ -47,7 +47,7 @@ export function documentsRouter(deps: RouteDeps, csrf: Csrf): Router {
   const store = documentStore(deps.config);
   const requireStaff = requireStaffMiddleware(deps.orm);
   const upload = photoForm({
-    field: 'unused', maxFileBytes: 0, fields: 10, maxBodyBytes: store.maxBytes + 64 * 1024,
+    field: 'unused', maxFileBytes: 0, fields: 10, maxBodyBytes: store.maxBytes + 64 * 1024, tooLargeKey: 'input.documentTooLarge',
     documents: { fields: ['file'], maxFileBytes: store.maxBytes },
   });
   const urlencoded = formBody({ fields: 10 });
@@ -151,7 +151,7 @@ export function apiDocumentsRouter(deps: RouteDeps): Router {
   const rawBody = (req: Request, res: Response, next: NextFunction) => raw(req, res, (err?: unknown) => {
     if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
       const max = String(Math.round(store.maxBytes / (1024 * 1024)));
-      next(new InputError(413, 'input.uploadTooLarge', { max }));
+      next(new InputError(413, 'input.documentTooLarge', { max }));
       return;
     }
     next(err);

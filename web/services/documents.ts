@@ -123,7 +123,12 @@ async function normalizePdf(input: Buffer, maxPages: number): Promise<DocumentIn
   } catch {
     return { ok: false, error: 'document.unreadable' };
   }
-  const count = source.getPageCount();
+  let count: number;
+  try {
+    count = source.getPageCount(); // a file with no page tree throws here
+  } catch {
+    return { ok: false, error: 'document.unreadable' };
+  }
   if (count === 0) return { ok: false, error: 'document.unreadable' };
   if (count > maxPages) return { ok: false, error: 'document.tooManyPages', params: { max: String(maxPages) } };
   try {
@@ -380,19 +385,32 @@ export async function missingDocumentCounts(em: EntityManager, schoolCodes: stri
 }
 
 /**
- * Key rotation: re-encrypts, under the active key, up to `batch` documents stored under another
- * key (each row in its own short update). Run after switching `TEMPORAL_CODEC_KEY_ID`; the retired
- * key can leave the configuration once this returns 0 (and no workflow history needs it).
- * @returns how many documents were re-encrypted.
+ * Key rotation: re-encrypts, under the active key, every document stored under another key, `batch`
+ * rows at a time (each row in its own short update). Run after switching `TEMPORAL_CODEC_KEY_ID`;
+ * the retired key can leave the configuration once `rotated + unreadable` is 0 on a second run (and
+ * no workflow history needs it). A row that does not decrypt (altered, or its key gone) is left as
+ * it is and counted.
  */
-export async function rotateDocumentKeys(em: EntityManager, store: DocumentStore, batch = 500): Promise<number> {
-  const rows = await em.find(SupportingDocument, { keyId: { $ne: store.codec.activeKey } }, { populate: ['ciphertext'], limit: batch });
-  for (const d of rows) {
-    const plain = store.codec.open(d.keyId, d.ciphertext, Buffer.from(d.id));
-    const { keyId, data } = store.codec.seal(plain, Buffer.from(d.id));
-    await em.nativeUpdate(SupportingDocument, { id: d.id, keyId: d.keyId }, { keyId, ciphertext: data });
+export async function rotateDocumentKeys(em: EntityManager, store: DocumentStore, batch = 500): Promise<{ rotated: number; unreadable: number }> {
+  let rotated = 0;
+  let unreadable = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = await em.fork().find(SupportingDocument, { keyId: { $ne: store.codec.activeKey }, id: { $gt: after } }, { populate: ['ciphertext'], orderBy: { id: 'asc' }, limit: batch });
+    if (!rows.length) return { rotated, unreadable };
+    for (const d of rows) {
+      after = d.id;
+      let plain: Buffer;
+      try {
+        plain = store.codec.open(d.keyId, d.ciphertext, Buffer.from(d.id));
+      } catch {
+        unreadable += 1;
+        continue;
+      }
+      const { keyId, data } = store.codec.seal(plain, Buffer.from(d.id));
+      rotated += await em.nativeUpdate(SupportingDocument, { id: d.id, keyId: d.keyId }, { keyId, ciphertext: data });
+    }
   }
-  return rows.length;
 }
 
 /** Reads a form's document fields (`documentKeys[kind]` hidden inputs) into kept ids. */
