@@ -90,7 +90,7 @@ test.each(['ar', 'fr'] as const)('documents in %s: uploaded with the form (JPEG,
   const problems: string[] = [];
 
   // bypassCSP only so that the test can inject axe-core (the pages' CSP allows no inline script).
-  const parent = await (await browser.newContext({ viewport: { width: 360, height: 800 }, bypassCSP: true })).newPage();
+  let parent = await (await browser.newContext({ viewport: { width: 360, height: 800 }, bypassCSP: true })).newPage();
   await parent.goto(`${t.baseUrl}/?lang=${lang}`);
   await parent.goto(`${t.baseUrl}/pre-registration/new?level=primary1&academy=${academy}&directorate=${school.directorateCode}&commune=${school.communeCode}&zone=${school.zoneCode}`);
   expect(await parent.getAttribute('html', 'lang')).toBe(lang);
@@ -145,8 +145,11 @@ test.each(['ar', 'fr'] as const)('documents in %s: uploaded with the form (JPEG,
   await Promise.all([director.waitForURL(/correctionRequested=1/), director.click('form[action$="/correction"] button[type="submit"]')]);
   await eventually(async () => (await t.temporal.status(reference)).status === 'correctionRequested');
 
-  // The parent proves the certificate, opens the documents page, adds the proof, sends the request back.
-  await parent.goto(`${t.baseUrl}/pre-registrations/${reference}`);
+  // The parent (in another browser: proves the certificate number) opens the documents page, adds
+  // the proof, sends the request back.
+  await parent.context().close();
+  parent = await (await browser.newContext({ viewport: { width: 360, height: 800 }, bypassCSP: true })).newPage();
+  await parent.goto(`${t.baseUrl}/pre-registrations/${reference}?lang=${lang}`);
   await parent.fill('#birthCertificateNumber', certificate);
   await Promise.all([parent.waitForURL(/#manage$/), parent.click('form[action$="/unlock"] button[type="submit"]')]);
   await Promise.all([parent.waitForURL(/\/documents$/), parent.click('#documents-link')]);

@@ -306,9 +306,11 @@ test('the director names a missing document in a correction; the parent adds it 
   const [auditRow] = await conn.execute<Array<{ details: Record<string, unknown> }>>(`select details from audit_log where reference = ? and action = 'correction.requested'`, [reference]);
   expect(auditRow.details.documents).toEqual(['residenceProof:missing']);
 
-  // The parent proves the certificate and opens the documents page: the request is named.
-  const status = await (await b.get(`/pre-registrations/${reference}?lang=fr`)).text();
-  expect((await b.postForm(`/pre-registrations/${reference}/unlock`, { _csrf: inputValue(status, '_csrf')!, birthCertificateNumber: certificate })).status).toBe(303);
+  // The parent (the submitting session holds the proof; another session proves the certificate
+  // number) opens the documents page: the request is named.
+  expect((await new Browser(t.baseUrl).get(`/pre-registrations/${reference}/documents`)).status).toBe(303);
+  const status = await (await b.get(`/pre-registrations/${reference}`)).text();
+  expect(status).toContain(`href="/pre-registrations/${reference}/documents" id="documents-link"`);
   const page = await (await b.get(`/pre-registrations/${reference}/documents`)).text();
   expect(page).toContain(`id="slot-residenceProof-requested">${translator('fr')('document.requestedBySchool').replace(/'/g, '&#x27;')} ${translator('fr')('document.problem.missing')}</p>`);
   const fd = new FormData();
