@@ -143,6 +143,9 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
     }
     const pairs: Array<[string, string]> = [];
     let file: UploadedPhoto | undefined;
+    /** A file part of that field was seen (its stream may not have ended yet): a second one is refused. */
+    let photoSeen = false;
+    const docsSeen = new Set<string>();
     let tooLarge = false;
     let failed = false;
     let received = 0;
@@ -162,7 +165,8 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
       // A body cut short destroys the file stream with busboy's own error (handled on `bb` below).
       stream.on('error', () => undefined);
       if (docFields.includes(name)) {
-        if (name in documentFiles) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
+        if (docsSeen.has(name)) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
+        docsSeen.add(name);
         // Each document under its own limit: one too large is dropped and flagged, the rest goes on.
         const parts: Buffer[] = [];
         let bytes = 0;
@@ -181,7 +185,8 @@ export function photoForm(opts: PhotoFormOptions): RequestHandler {
         });
         return;
       }
-      if (name !== opts.field || file) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
+      if (name !== opts.field || photoSeen) { stream.resume(); fail(new InputError(400, 'input.unexpectedFile')); return; }
+      photoSeen = true;
       const chunks: Buffer[] = [];
       let size = 0;
       stream.on('data', (c: Buffer) => {
