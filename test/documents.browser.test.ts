@@ -140,6 +140,7 @@ test.each(['ar', 'fr'] as const)('documents in %s: uploaded with the form (JPEG,
   expect(await eventually(async () => { const v = await views(); return v.length >= imageKinds.length ? v : null; })).toEqual(imageKinds);
 
   // The correction naming the missing document.
+  await director.click('#correction summary'); // the correction form is folded under the decision
   await director.fill('#message', lang === 'ar' ? 'المرجو إرسال إثبات السكنى.' : 'Merci d’envoyer le justificatif de résidence.');
   await director.check('input[name="documents[residenceProof]"][value="missing"]');
   await Promise.all([director.waitForURL(/correctionRequested=1/), director.click('form[action$="/correction"] button[type="submit"]')]);
