@@ -108,6 +108,7 @@ test.each(['ar', 'fr'] as const)('documents in %s: uploaded with the form (JPEG,
   for (const [id, value] of Object.entries(fields)) await parent.fill(`#${id}`, value);
   await parent.setInputFiles('#photo', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await testPhoto() });
   for (const [kind, file] of Object.entries(plan.at)) await parent.setInputFiles(`#documents-${kind}`, file);
+  await parent.check('#privacyNoticeVersion');
   expect(await parent.textContent('#documents legend')).toBe(tr('document.section'));
   await shot(parent, `form-${lang}-360`);
   await Promise.all([parent.waitForURL(/\/pre-registrations\/P27-/), parent.click('form[action="/pre-registration"] button[type="submit"]')]);

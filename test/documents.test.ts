@@ -67,6 +67,7 @@ function typed(certificate: string): Array<[string, string]> {
   return toFormFields({
     level: s.level, child: s.child, civilStatus: { ...s.civilStatus, birthCertificateNumber: certificate },
     guardianRole: 'father', father: s.father, mother: s.mother, residence: s.residence, schoolCode: s.schoolCode,
+    privacyNoticeVersion: s.privacyNoticeVersion,
   });
 }
 
@@ -165,7 +166,7 @@ test('a document whose type lies is refused at its field; every typed field, the
   expect(html).toContain(`<span class="error-message" id="documents-residenceProof-error">${esc(fr('validation.document.unreadable'))}</span>`);
   expect(html).not.toContain('id="documents-birthCertificate-error"');
   // Everything typed is back.
-  const lost = typed(certificate).filter(([k, v]) => v !== '' && !['guardianRole', 'level', 'schoolCode'].includes(k) && !k.startsWith('residence') && inputValue(html, k) !== v);
+  const lost = typed(certificate).filter(([k, v]) => v !== '' && !['guardianRole', 'level', 'schoolCode', 'privacyNoticeVersion'].includes(k) && !k.startsWith('residence') && inputValue(html, k) !== v);
   expect(lost).toEqual([]);
   const photoKey = inputValue(html, 'photoKey');
   expect(photoKey).toMatch(/^[0-9a-f]{32}$/);
@@ -201,7 +202,7 @@ test('a document over the size limit or over the page limit is refused with the 
   const fr = translator('fr');
   expect(html).toContain(`id="documents-cinFront-error">${fr('validation.document.tooLarge', { max: '1' })}</span>`);
   expect(html).toContain(`id="documents-residenceProof-error">${fr('validation.document.tooManyPages', { max: '3' })}</span>`);
-  const lost = typed(certificate).filter(([k, v]) => v !== '' && !['guardianRole', 'level', 'schoolCode'].includes(k) && !k.startsWith('residence') && inputValue(html, k) !== v);
+  const lost = typed(certificate).filter(([k, v]) => v !== '' && !['guardianRole', 'level', 'schoolCode', 'privacyNoticeVersion'].includes(k) && !k.startsWith('residence') && inputValue(html, k) !== v);
   expect(lost).toEqual([]);
   expect(inputValue(html, 'photoKey')).toMatch(/^[0-9a-f]{32}$/);
 
