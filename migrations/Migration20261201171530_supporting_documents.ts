@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * school year and level asks for (seeded from school-years.json), `document_correction` the
  * documents a director named in a correction request.
  */
-export class Migration20261201171500_supporting_documents extends Migration {
+export class Migration20261201171530_supporting_documents extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "supporting_document" ("id" uuid not null, "pre_registration_id" uuid null, "kind" varchar(24) not null, "content_type" varchar(32) not null, "key_id" varchar(32) not null, "ciphertext" bytea not null, "byte_size" int not null, "pages" int null, "width" int null, "height" int null, "added_via" varchar(16) not null, "created_at" timestamptz not null, "attached_at" timestamptz null, "replaced_at" timestamptz null, constraint "supporting_document_pkey" primary key ("id"));`);
     this.addSql(`create index "supporting_document_pre_registration_id_index" on "supporting_document" ("pre_registration_id");`);
