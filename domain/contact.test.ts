@@ -6,7 +6,7 @@ type CinCase = { input: string; normalized?: string; error?: string };
 
 describe('acceptance: phones (shared cases.json)', () => {
   test.each(cases.phones.cases as PhoneCase[])('$input', (c) => {
-    const expected = c.error !== undefined ? { ok: false, error: c.error } : { ok: true, e164: c.e164, mobile: c.mobile };
+    const expected = c.error !== undefined ? { ok: false, error: c.error } : { ok: true, e164: c.e164, mobile: c.mobile, fixedLine: c.mobile === false }; // the shared cases' non-mobiles are Moroccan landlines (05…)
     expect(normalizePhone(c.input)).toEqual(expected);
   });
 });
@@ -20,20 +20,21 @@ describe('acceptance: cin (shared cases.json)', () => {
 
 describe('normalizePhone', () => {
   test.each([
-    ['0712345678', '+212712345678', true],
+    ['0712345678', '+212712345678', true, false],
     ['+212612345678', '+212612345678', true],
     ['+212 6 12 34 56 78', '+212612345678', true],
     ['06-12-34-56-78', '+212612345678', true],
     ['06.12.34.56.78', '+212612345678', true],
     ['(0)6 12 34 56 78', '+212612345678', true],
     ['٠٦١٢٣٤٥٦٧٨', '+212612345678', true], // Arabic-Indic digits
-    ['0537123456', '+212537123456', false], // Rabat fixed line
+    ['0537123456', '+212537123456', false, true], // Rabat fixed line
     ['+33612345678', '+33612345678', true], // French mobile (parents abroad)
     ['0033612345678', '+33612345678', true],
-    ['+33142685300', '+33142685300', false], // Paris fixed line
+    ['+33142685300', '+33142685300', false, true], // Paris fixed line
     ['+12025550123', '+12025550123', true], // US: fixed line or mobile, cannot tell
-  ])('%j → %s (mobile %s)', (input, e164, mobile) => {
-    expect(normalizePhone(input)).toEqual({ ok: true, e164, mobile });
+    ['0801234567', '+212801234567', false, false], // Moroccan VoIP range: neither mobile nor a landline
+  ])('%j → %s (mobile %s, fixed line %s)', (input, e164, mobile, fixedLine = false) => {
+    expect(normalizePhone(input)).toEqual({ ok: true, e164, mobile, fixedLine });
   });
 
   test.each([

@@ -9,14 +9,15 @@ import { z } from 'zod';
 const PHONE_CHARACTERS = /^\+?[0-9\u0660-\u0669\u06F0-\u06F9\s\-.()/]+$/u;
 const PHONE_MAX_INPUT_LENGTH = 32;
 
-export type PhoneResult = { ok: true; e164: string; mobile: boolean } | { ok: false; error: 'invalid' };
+export type PhoneResult = { ok: true; e164: string; mobile: boolean; fixedLine: boolean } | { ok: false; error: 'invalid' };
 
 /**
  * Normalises a phone number typed by a parent to E.164, Morocco (`MA`) being the default country:
  * `0612345678`, `06 12 34 56 78`, `00212612345678` and `+212612345678` all give `+212612345678`.
  * `mobile` says whether the number can receive SMS: for Moroccan numbers, `+2126…` and `+2127…`
  * (mission: national `06…`/`07…`); for foreign numbers, libphonenumber's type `MOBILE` or
- * `FIXED_LINE_OR_MOBILE` (e.g. the United States, where the two cannot be told apart).
+ * `FIXED_LINE_OR_MOBILE` (e.g. the United States, where the two cannot be told apart); `fixedLine`
+ * whether libphonenumber types it `FIXED_LINE` (a landline, e.g. `0537…`).
  * Numbers that libphonenumber-js (full metadata) does not consider valid, or that contain letters
  * or an extension, give `{ ok: false, error: 'invalid' }`.
  */
@@ -33,7 +34,9 @@ export function normalizePhone(input: string): PhoneResult {
     phone.countryCallingCode === '212'
       ? /^[67]/.test(phone.nationalNumber)
       : phone.getType() === 'MOBILE' || phone.getType() === 'FIXED_LINE_OR_MOBILE';
-  return { ok: true, e164, mobile };
+  // A landline by libphonenumber's number type (Moroccan 05… numbers): it cannot receive SMS.
+  const fixedLine = !mobile && phone.getType() === 'FIXED_LINE';
+  return { ok: true, e164, mobile, fixedLine };
 }
 
 /** CIN/CNIE after normalisation: one or two letters, then 1 to 6 digits (e.g. `AB123456`, `J12345`). */

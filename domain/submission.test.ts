@@ -290,10 +290,10 @@ describe('parseSubmission: errors', () => {
     ]);
   });
 
-  test('guardian with a fixed line needs an email; with one it is accepted', () => {
+  test('guardian with a fixed line is refused at the phone field, saying it is a landline, unless an email is given', () => {
     const raw = validRaw();
     raw.father.phone = '0537123456';
-    expect(errorsOf(raw)).toEqual([{ field: 'father.email', code: 'validation.mobileOrEmailRequired' }]);
+    expect(errorsOf(raw)).toEqual([{ field: 'father.phone', code: 'validation.phoneLandline' }]);
     raw.father.email = 'parent@example.ma';
     const r = parseSubmission(raw, ctx);
     expect(r.ok && [r.value.father.phone, r.value.father.email]).toEqual(['+212537123456', 'parent@example.ma']);

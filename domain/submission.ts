@@ -77,6 +77,7 @@ export const SUBMISSION_ERROR_CODES = [
   'validation.cin',
   'validation.phone',
   'validation.mobileOrEmailRequired',
+  'validation.phoneLandline',
   'validation.email',
   'validation.guardianRole',
   'validation.level',
@@ -381,11 +382,13 @@ class Validator {
 
     let phone = this.text(`${prefix}.phone`, raw?.phone, { required: isGuardian });
     let mobile = false;
+    let fixedLine = false;
     if (phone !== '') {
       const r = normalizePhone(phone);
       if (r.ok) {
         phone = r.e164;
         mobile = r.mobile;
+        fixedLine = r.fixedLine;
       } else this.errors.add(`${prefix}.phone`, 'validation.phone');
     }
 
@@ -395,7 +398,9 @@ class Validator {
       if (!isEmail(email)) this.errors.add(`${prefix}.email`, 'validation.email');
     }
     if (isGuardian && phone !== '' && !this.errors.has(`${prefix}.phone`) && !mobile && email === '') {
-      this.errors.add(`${prefix}.email`, 'validation.mobileOrEmailRequired');
+      // A landline is refused at the phone field, saying why; another number that takes no SMS asks for the e-mail.
+      if (fixedLine) this.errors.add(`${prefix}.phone`, 'validation.phoneLandline');
+      else this.errors.add(`${prefix}.email`, 'validation.mobileOrEmailRequired');
     }
     return { ...names, cin, profession, address, phone, email };
   }
@@ -448,7 +453,8 @@ function siblingRows(raw: unknown): { rows: unknown; keys: string[]; badKeys: st
  * Rules (sources: the circular's list of fields; mission "facts to build on"):
  * - required: school year, level, the child's four names, every civil-status field, guardian role,
  *   the father's and mother's four names; for the guardian (father, mother or tutor) also CIN,
- *   address and phone, and a mobile phone or an email (`validation.mobileOrEmailRequired`, on the
+ *   address and phone, and a mobile phone or an email (a landline without email:
+ *   `validation.phoneLandline` on the phone field; another non-mobile number: `validation.mobileOrEmailRequired`, on the
  *   email field); the tutor block only when the guardian is the tutor;
  * - Arabic names Arabic script only, Latin names Latin script only, lineages one or the other;
  * - lengths: names 60, lineages 150, address 200, profession 80, birth place 100,

@@ -41,3 +41,9 @@ document.addEventListener('DOMContentLoaded', function () {
   }
   update();
 })();
+
+// After an error, the summary at the top of the page takes the focus (read out first; its links jump to the fields).
+document.addEventListener('DOMContentLoaded', function () {
+  var summary = document.querySelector('.error-summary[tabindex]');
+  if (summary) { summary.focus(); }
+});

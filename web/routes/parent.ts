@@ -402,6 +402,7 @@ const SECTIONS: Record<string, string> = {
 export function summaryLabel(field: string, t: (key: string) => string): string {
   const parts = field.split('.');
   const last = parts[parts.length - 1];
+  if (parts.length === 1 && !SECTIONS[field] && hasKey('ar', `field.${field}`)) return t(`field.${field}`); // a question of its own (hasSiblings)
   const label = parts.length > 1 && hasKey('ar', `field.${last}`) ? t(`field.${last}`) : '';
   const section = parts[0] === 'siblings' && /^\d+$/.test(parts[1] ?? '')
     ? `${t('parent.form.sibling')} ${Number(parts[1]) + 1}`

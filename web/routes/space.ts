@@ -26,7 +26,9 @@ import { CONSENT_FIELD } from '../services/privacy';
 import {
   DecisionRefused, canParentEdit, errorsByField, submitCorrection, submitParentEdit, submitPreRegistration, withdrawPreRegistration,
 } from '../services/preRegistrations';
-import { STEPS, draftErrors, draftToRaw, editDraft, isStep, mergeStep, newDraft, stepOfField, type Step } from '../services/drafts';
+import {
+  STEPS, computedHijriOf, copyFromPrevious, draftErrors, draftToRaw, editDraft, isStep, mergeStep, newDraft, prefillGuardianContact, previousChild, stepOfField, type Step,
+} from '../services/drafts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
@@ -131,8 +133,17 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       model.schoolPick = data.schoolChoice === 'other' ? 'other' : str(data.schoolCode) || (zoneSchools.length === 1 ? zoneSchools[0].code : '');
     }
     if (step === 'civilStatus') {
-      const birthDate = str(obj(data.civilStatus).birthDate);
-      model.computedHijri = isIsoDate(birthDate) ? gregorianToHijri(birthDate) : null;
+      model.computedHijri = computedHijriOf(data);
+      model.birthDate = str(obj(data.civilStatus).birthDate);
+    }
+    if (step === 'child' && !draft.reference) {
+      const child = obj(data.child);
+      // A second child: offered to reuse the previous one's family name, lineage and place of birth.
+      if (!str(child.lastNameAr) && !str(child.lastNameLatin)) model.previous = await previousChild(db, await accountOf(db, res), draft.id, lang);
+    }
+    if (step === 'parents') {
+      const role = str(data.guardianRole);
+      model.guardianIs = { father: role === 'father', mother: role === 'mother', tutor: role === 'tutor' };
     }
     if (step === 'siblings') {
       const siblings = Array.isArray(data.siblings) ? data.siblings : [];
@@ -148,6 +159,7 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       form: data, errors: byField,
       errorList: errors.map((e) => ({ href: `#${e.field.replace(/\./g, '-')}`, message: `${summaryLabel(e.field, (k) => t(k) as string)} — ${byField![e.field]}` })),
       levels: LEVELS.map((l) => ({ value: l, label: `level.${l}` })),
+      yesNo: [{ value: 'yes', label: 'choice.yes' }, { value: 'no', label: 'choice.no' }],
       hasPhoto: Boolean(draft.photoKey), photoVersion: draft.photoKey?.slice(0, 8),
       flash: opts.flash,
     });
@@ -206,6 +218,11 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       }
     }
     draft.data = mergeStep(draft.data, step, body, { levelFixed: Boolean(draft.reference) });
+    if (step === 'guardian') prefillGuardianContact(draft.data, await accountOf(db, res));
+    if (step === 'child' && action === 'copyPrevious') {
+      const prev = await previousChild(db, await accountOf(db, res), draft.id, res.locals.lang);
+      if (prev) { copyFromPrevious(draft.data, prev); flash = 'flow.copy.done'; }
+    }
     if (step === 'siblings' && action === 'addSibling') (draft.data.siblings as unknown[]).push({});
     if (step === 'siblings' && action.startsWith('removeSibling-')) {
       const i = Number(action.slice('removeSibling-'.length));
@@ -253,7 +270,8 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       stepNumber: STEPS.length, stepCount: STEPS.length,
       form: draft.data,
       computedHijri: isIsoDate(birthDate) ? gregorianToHijri(birthDate) : null,
-      siblings: (Array.isArray(draft.data.siblings) ? draft.data.siblings : []).filter((s) => Object.values(obj(s)).some((v) => str(v).trim())),
+      hijri: str(obj(raw.civilStatus).birthDateHijri),
+      siblings: (Array.isArray(raw.siblings) ? raw.siblings : []).filter((s) => Object.values(obj(s)).some((v) => str(v).trim())),
       residence: chain ? {
         academy: lang === 'ar' ? chain.academy.nameAr : chain.academy.nameFr, directorate: lang === 'ar' ? chain.directorate.nameAr : chain.directorate.nameFr,
         commune: lang === 'ar' ? chain.commune.nameAr : chain.commune.nameFr, zone: lang === 'ar' ? chain.zone.nameAr : chain.zone.nameFr,

@@ -8,23 +8,34 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parseSubmission, type FieldError } from '../../domain/submission';
-import { todayInCasablanca } from '../../domain/dates';
+import { isIsoDate, todayInCasablanca } from '../../domain/dates';
+import { gregorianToHijri } from '../../domain/hijri';
 import type { Level } from '../../domain/types';
 import { ParentAccount, PreRegistration, PreRegistrationDraft, ResidenceZone } from '../../entities';
 import { ageRuleFor, storedSubmission } from './preRegistrations';
 import { schoolServesZone, zoneChain } from './schoolMap';
 
-/** The steps, in order (issue 3: child, civil status, siblings, parents/guardian, residence and school, photo, review). */
-export const STEPS = ['child', 'civilStatus', 'siblings', 'parents', 'school', 'photo', 'review'] as const;
+/**
+ * The steps, in order: one question group per page (GOV.UK pattern, issue 15): the child (level,
+ * names, birth date), civil status (the Hijri date confirmed, the certificate), siblings (asked
+ * first whether there are any), the guardian's role, then only the parents' blocks that apply,
+ * residence and school, photo, review. A step is added here and in `STEP_FIELDS`.
+ */
+export const STEPS = ['child', 'civilStatus', 'siblings', 'guardian', 'parents', 'school', 'photo', 'review'] as const;
 export type Step = (typeof STEPS)[number];
 
-/** Top-level keys of the draft's data that each step owns (what its form posts). */
+/**
+ * Keys of the draft's data that each step owns (what its form posts): a top-level key, or a
+ * dotted one for a single field of a block another step owns (`civilStatus.birthDate`, asked on
+ * the child's step). A posted block is merged into the draft's (keys not posted are kept).
+ */
 export const STEP_FIELDS: Record<Step, readonly string[]> = {
-  child: ['level', 'child'],
+  child: ['level', 'child', 'civilStatus.birthDate'],
   civilStatus: ['civilStatus'],
-  siblings: ['siblings'],
-  parents: ['guardianRole', 'father', 'mother', 'tutor'],
-  school: ['residence', 'schoolChoice', 'schoolCode', 'otherSchoolCode', 'schoolChoiceReason'],
+  siblings: ['hasSiblings', 'siblings'],
+  guardian: ['guardianRole'],
+  parents: ['father', 'mother', 'tutor'],
+  school: ['residence', 'schoolChoice', 'schoolCode', 'otherSchoolCode', 'schoolChoiceReason', 'wantsOther'],
   photo: ['photo'],
   review: [],
 };
@@ -36,10 +47,22 @@ export function isStep(s: string): s is Step {
   return (STEPS as readonly string[]).includes(s);
 }
 
-/** The step a field's error belongs to (`father.phone` → `parents`). */
+/** The step a field's error belongs to (`father.phone` → `parents`, `civilStatus.birthDate` → `child`). */
 export function stepOfField(field: string): Step {
-  const root = field.split('.')[0];
-  return STEPS.find((s) => STEP_FIELDS[s].includes(root)) ?? 'review';
+  const owns = (key: string) => field === key || field.startsWith(`${key}.`);
+  return STEPS.find((s) => STEP_FIELDS[s].some((k) => k.includes('.') && owns(k)))
+    ?? STEPS.find((s) => STEP_FIELDS[s].some((k) => !k.includes('.') && owns(k)))
+    ?? 'review';
+}
+
+/** The Umm al-Qura date of the draft's birth date, when that date is a valid one. */
+export function computedHijriOf(data: Record<string, unknown>): string | null {
+  const birthDate = String(((data.civilStatus ?? {}) as Record<string, unknown>).birthDate ?? '');
+  try {
+    return isIsoDate(birthDate) ? gregorianToHijri(birthDate) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -49,8 +72,15 @@ export function stepOfField(field: string): Step {
 export function draftToRaw(data: Record<string, unknown>): Record<string, unknown> {
   const residence = (data.residence ?? {}) as Record<string, unknown>;
   const other = data.schoolChoice === 'other';
+  const civil = (data.civilStatus ?? {}) as Record<string, unknown>;
+  // The Hijri date confirmed by the parent is the one computed from the birth date (recomputed if
+  // the birth date changed since); else the one they typed from the certificate.
+  const computed = computedHijriOf(data);
+  const civilStatus = civil.hijriConfirm === 'yes' && computed ? { ...civil, birthDateHijri: computed } : civil;
+  const { hijriConfirm: _confirm, ...civilRaw } = civilStatus;
+  void _confirm;
   return {
-    schoolYear: data.schoolYear, level: data.level, child: data.child, civilStatus: data.civilStatus, siblings: data.siblings,
+    schoolYear: data.schoolYear, level: data.level, child: data.child, civilStatus: civilRaw, siblings: data.hasSiblings === 'no' ? [] : data.siblings,
     guardianRole: data.guardianRole, father: data.father, mother: data.mother, tutor: data.guardianRole === 'tutor' ? data.tutor : undefined,
     residence: { communeCode: residence.communeCode, residenceZoneCode: residence.residenceZoneCode },
     schoolCode: other ? data.otherSchoolCode : data.schoolCode,
@@ -70,10 +100,22 @@ export function mergeStep(data: Record<string, unknown>, step: Step, body: Recor
     if (Array.isArray(v)) return v.slice(0, 20).map((x) => clean(x, depth - 1) ?? {});
     return Object.fromEntries(Object.entries(v).filter(([k]) => /^[A-Za-z][A-Za-z0-9]{0,40}$/.test(k)).map(([k, x]) => [k, clean(x, depth - 1)]));
   };
+  const isBlock = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
   for (const key of STEP_FIELDS[step]) {
     if (key === 'photo' || (key === 'level' && opts.levelFixed)) continue;
+    if (key.includes('.')) {
+      // One field of another step's block (the birth date on the child's step).
+      const [block, leaf] = key.split('.');
+      const posted = clean(body[block]);
+      const value = isBlock(posted) ? posted[leaf] : undefined;
+      out[block] = { ...(isBlock(out[block]) ? out[block] : {}), [leaf]: typeof value === 'string' ? value : '' };
+      continue;
+    }
+    if (body[key] === undefined && isBlock(out[key])) continue; // a block this page does not show (the tutor's, when not the guardian)
     let v = clean(body[key]);
     if (key === 'siblings') v = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : [];
+    // A block keeps what this page does not show (the other parent's contact details, the birth date).
+    else if (isBlock(v) && isBlock(out[key])) v = { ...out[key], ...v };
     out[key] = v;
   }
   return out;
@@ -91,9 +133,20 @@ export async function draftErrors(em: EntityManager, draft: PreRegistrationDraft
   const level: Level = data.level === 'preschool' ? 'preschool' : 'primary1';
   const rule = await ageRuleFor(em, String(data.schoolYear ?? ''), level);
   const parsed = parseSubmission(raw, { ageRule: rule, today: todayInCasablanca(now) });
-  const errors: FieldError[] = parsed.ok ? [] : parsed.errors.map((e) => (e.field === 'schoolCode' && data.schoolChoice === 'other' ? { ...e, field: 'otherSchoolCode' } : e));
+  let errors: FieldError[] = parsed.ok ? [] : parsed.errors.map((e) => (e.field === 'schoolCode' && data.schoolChoice === 'other' ? { ...e, field: 'otherSchoolCode' } : e));
   const residence = (data.residence ?? {}) as Record<string, string>;
   const has = (f: string) => errors.some((e) => e.field === f);
+  // The Hijri date: confirmed (yes), typed from the certificate (no), or not answered yet.
+  const civil = (data.civilStatus ?? {}) as Record<string, unknown>;
+  if (computedHijriOf(data) && civil.hijriConfirm !== 'yes' && civil.hijriConfirm !== 'no' && !String(civil.birthDateHijri ?? '').trim()) {
+    errors = errors.filter((e) => e.field !== 'civilStatus.birthDateHijri');
+    errors.push({ field: 'civilStatus.hijriConfirm', code: 'validation.chooseOne' });
+  }
+  // Siblings: the question first; "yes" needs at least one.
+  if (data.hasSiblings !== 'yes' && data.hasSiblings !== 'no') errors.push({ field: 'hasSiblings', code: 'validation.chooseOne' });
+  else if (data.hasSiblings === 'yes' && !(Array.isArray(data.siblings) && data.siblings.some((x) => x && typeof x === 'object' && Object.values(x).some((v) => typeof v === 'string' && v.trim())))) {
+    errors.push({ field: 'siblings.0.firstNameAr', code: 'validation.siblingsMissing' });
+  }
   if (step === 'school' || step === 'review') {
     const zoneCode = residence.residenceZoneCode ?? '';
     if (zoneCode && !has('residence.residenceZoneCode')) {
@@ -111,7 +164,8 @@ export async function draftErrors(em: EntityManager, draft: PreRegistrationDraft
   if ((step === 'photo' || step === 'review') && !draft.photoKey) errors.push({ field: 'photo', code: 'validation.photo.required' });
   // Fields the parent cannot see on the steps (school year, language) are not theirs to fix.
   const visible = errors.filter((e) => e.field !== 'schoolYear' && e.field !== 'language' && e.field !== '');
-  return step === 'review' ? visible.sort((a, b) => STEPS.indexOf(stepOfField(a.field)) - STEPS.indexOf(stepOfField(b.field))) : visible.filter((e) => stepOfField(e.field) === step);
+  const order = (f: string) => STEPS.indexOf(stepOfField(f));
+  return step === 'review' ? visible.sort((a, b) => order(a.field) - order(b.field)) : visible.filter((e) => stepOfField(e.field) === step);
 }
 
 /** A new draft for the account, with the parents' details of its profile already filled in. */
@@ -120,7 +174,7 @@ export function newDraft(em: EntityManager, account: ParentAccount, schoolYear: 
   return em.create(PreRegistrationDraft, {
     id: randomUUID(), account, step: 'child', createdAt: now, updatedAt: now,
     data: {
-      schoolYear, language, level: 'primary1', child: {}, civilStatus: {}, siblings: [{}],
+      schoolYear, language, level: '', child: {}, civilStatus: {}, siblings: [{}],
       guardianRole: p.guardianRole ?? 'father', father: p.father ?? {}, mother: p.mother ?? {}, tutor: p.tutor ?? {},
       residence: p.residence ?? {}, schoolChoice: 'zone',
     },
@@ -141,6 +195,8 @@ export async function editDraft(em: EntityManager, account: ParentAccount, pr: P
     id: randomUUID(), account, step: 'review', reference: pr.reference, photoKey: pr.photoKey ?? null, createdAt: now, updatedAt: now,
     data: {
       ...raw,
+      civilStatus: { ...(raw.civilStatus as object), hijriConfirm: computedHijriOf(raw) === (raw.civilStatus as Record<string, unknown>).birthDateHijri ? 'yes' : 'no' },
+      hasSiblings: (raw.siblings as unknown[]).length ? 'yes' : 'no',
       siblings: (raw.siblings as unknown[]).length ? raw.siblings : [{}],
       tutor: raw.tutor ?? {},
       residence: { ...(raw.residence as object), academy: chain?.academy.code ?? '', directorate: chain?.directorate.code ?? '' },
@@ -152,4 +208,58 @@ export async function editDraft(em: EntityManager, account: ParentAccount, pr: P
   });
   await em.flush();
   return draft;
+}
+
+/**
+ * The guardian's phone or e-mail pre-filled from the account's identifier (the number or address
+ * the parent signed up with, already proven by a code), when neither is filled in yet.
+ */
+export function prefillGuardianContact(data: Record<string, unknown>, account: ParentAccount): void {
+  const role = data.guardianRole;
+  if (role !== 'father' && role !== 'mother' && role !== 'tutor') return;
+  const person = { ...((data[role] ?? {}) as Record<string, unknown>) };
+  if (String(person.phone ?? '').trim() || String(person.email ?? '').trim()) return;
+  if (account.phone) person.phone = account.phone.startsWith('+212') ? `0${account.phone.slice(4)}` : account.phone;
+  else if (account.email) person.email = account.email;
+  else return;
+  data[role] = person;
+}
+
+/** What a second child may share with the previous one: family name, lineage, place of birth. */
+export interface PreviousChild { name: string; lastNameAr: string; lastNameLatin: string; birthPlace: string; fatherLineage: string; motherLineage: string }
+
+/** The account's previous child (its latest request, else its latest other draft with a family name), or null. */
+export async function previousChild(em: EntityManager, account: ParentAccount, exceptDraftId: string, lang: string): Promise<PreviousChild | null> {
+  const pr = await em.findOne(PreRegistration, { parentAccountId: account.id }, { orderBy: { submittedAt: 'desc' } });
+  if (pr) {
+    return {
+      name: lang === 'ar' ? pr.childFirstNameAr : pr.childFirstNameLatin, lastNameAr: pr.childLastNameAr, lastNameLatin: pr.childLastNameLatin,
+      birthPlace: pr.birthPlace, fatherLineage: pr.fatherLineage, motherLineage: pr.motherLineage,
+    };
+  }
+  const drafts = await em.find(PreRegistrationDraft, { account, id: { $ne: exceptDraftId }, reference: null }, { orderBy: { updatedAt: 'desc' }, limit: 10 });
+  for (const d of drafts) {
+    const child = (d.data.child ?? {}) as Record<string, string>;
+    const civil = (d.data.civilStatus ?? {}) as Record<string, string>;
+    if (!child.lastNameAr && !child.lastNameLatin) continue;
+    return {
+      name: String((lang === 'ar' ? child.firstNameAr : child.firstNameLatin) ?? ''), lastNameAr: child.lastNameAr ?? '', lastNameLatin: child.lastNameLatin ?? '',
+      birthPlace: civil.birthPlace ?? '', fatherLineage: civil.fatherLineage ?? '', motherLineage: civil.motherLineage ?? '',
+    };
+  }
+  return null;
+}
+
+/** Copies the previous child's family name, lineage and place of birth into the fields still empty. */
+export function copyFromPrevious(data: Record<string, unknown>, prev: PreviousChild): void {
+  const child = { ...((data.child ?? {}) as Record<string, unknown>) };
+  const civil = { ...((data.civilStatus ?? {}) as Record<string, unknown>) };
+  const fill = (o: Record<string, unknown>, k: string, v: string) => { if (!String(o[k] ?? '').trim() && v) o[k] = v; };
+  fill(child, 'lastNameAr', prev.lastNameAr);
+  fill(child, 'lastNameLatin', prev.lastNameLatin);
+  fill(civil, 'birthPlace', prev.birthPlace);
+  fill(civil, 'fatherLineage', prev.fatherLineage);
+  fill(civil, 'motherLineage', prev.motherLineage);
+  data.child = child;
+  data.civilStatus = civil;
 }

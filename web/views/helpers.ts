@@ -17,6 +17,9 @@ const CASABLANCA_DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
 });
 
+/** Named `pattern`s of number and date fields (what a numeric keyboard types). */
+const PATTERNS: Record<string, string> = { isoDate: '\\d{4}-\\d{2}-\\d{2}', hijriDate: '\\d{4}-\\d{1,2}-\\d{1,2}', digits: '\\d*' };
+
 function root(options: HelperOptions): Root {
   return (options.data?.root ?? {}) as Root;
 }
@@ -57,10 +60,19 @@ function errorFor(options: HelperOptions, dotted: string): string | undefined {
   return root(options).errors?.[dotted];
 }
 
-function labelAndError(options: HelperOptions, dotted: string, label: string, hint?: string): { head: string; describedBy: string | undefined; invalid: boolean } {
+/**
+ * The label's text, with "(optional)" after it when the field is marked `optional=true` (GOV.UK
+ * pattern), or the catalogue text `optional` names (e.g. `form.ifGuardian`).
+ */
+function labelText(options: HelperOptions, label: string, optional: unknown): string {
+  if (!optional) return esc(label);
+  return `${esc(label)} <span class="optional">${esc(t(options, typeof optional === 'string' ? optional : 'form.optional'))}</span>`;
+}
+
+function labelAndError(options: HelperOptions, dotted: string, label: string, hint?: string, optional?: unknown): { head: string; describedBy: string | undefined; invalid: boolean } {
   const id = fieldId(dotted);
   const error = errorFor(options, dotted);
-  const parts = [`<label for="${id}">${esc(label)}</label>`];
+  const parts = [`<label for="${id}">${labelText(options, label, optional)}</label>`];
   const ids: string[] = [];
   if (hint) { parts.push(`<span class="hint" id="${id}-hint">${esc(hint)}</span>`); ids.push(`${id}-hint`); }
   if (error) { parts.push(`<span class="error-message" id="${id}-error">${esc(error)}</span>`); ids.push(`${id}-error`); }
@@ -98,18 +110,24 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
     const p = Object.fromEntries(CASABLANCA_DATE_TIME.formatToParts(d).map((x) => [x.type, x.value]));
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
   },
-  /** {{field "child.firstNameAr" label="field.firstNameAr" type="text" dir="rtl" hint="…" required=true}} */
+  /**
+   * {{field "child.firstNameAr" label="field.firstNameAr" type="text" dir="rtl" hint="…" required=true}}
+   * `required=true` gives `required` and `aria-required`; `optional=true` writes "(optional)" after
+   * the label. A date field brings up the numeric keyboard (`inputmode`, `pattern` YYYY-MM-DD).
+   */
   field(dotted: string, options: HelperOptions) {
     const h = options.hash as Record<string, string | boolean | undefined>;
     const value = getPath(root(options).form, dotted);
-    const { head, describedBy, invalid } = labelAndError(options, dotted, t(options, String(h.label)), h.hint ? t(options, String(h.hint)) : undefined);
+    const { head, describedBy, invalid } = labelAndError(options, dotted, t(options, String(h.label)), h.hint ? t(options, String(h.hint)) : undefined, h.optional);
+    const isDate = h.type === 'date';
+    const pattern = h.pattern ? PATTERNS[String(h.pattern)] ?? String(h.pattern) : isDate ? PATTERNS.isoDate : undefined;
     const input = `<input${attrs({
       type: String(h.type ?? 'text'), id: fieldId(dotted), name: fieldName(dotted),
       value: value === undefined || value === null ? '' : String(value),
       dir: h.dir ? String(h.dir) : undefined, autocomplete: h.autocomplete ? String(h.autocomplete) : undefined,
-      inputmode: h.inputmode ? String(h.inputmode) : undefined, placeholder: h.placeholder ? String(h.placeholder) : undefined,
-      required: h.required ? '' : false, 'aria-invalid': invalid ? 'true' : undefined, 'aria-describedby': describedBy,
-      maxlength: h.maxlength ? String(h.maxlength) : undefined, pattern: h.pattern ? String(h.pattern) : undefined,
+      inputmode: h.inputmode ? String(h.inputmode) : isDate ? 'numeric' : undefined, placeholder: h.placeholder ? String(h.placeholder) : undefined,
+      required: h.required ? '' : false, 'aria-required': h.required ? 'true' : undefined, 'aria-invalid': invalid ? 'true' : undefined, 'aria-describedby': describedBy,
+      maxlength: h.maxlength ? String(h.maxlength) : undefined, pattern,
     })}>`;
     return new SafeString(`<div class="field${invalid ? ' field-error' : ''}">${head}${input}</div>`);
   },
@@ -117,7 +135,7 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
   select(dotted: string, options: HelperOptions) {
     const h = options.hash as Record<string, unknown>;
     const current = h.value !== undefined ? h.value : getPath(root(options).form, dotted);
-    const { head, describedBy, invalid } = labelAndError(options, dotted, t(options, String(h.label)), h.hint ? t(options, String(h.hint)) : undefined);
+    const { head, describedBy, invalid } = labelAndError(options, dotted, t(options, String(h.label)), h.hint ? t(options, String(h.hint)) : undefined, h.optional);
     const list = (h.options as Array<Record<string, unknown>>) ?? [];
     const vk = String(h.valueKey ?? 'value');
     const lk = String(h.labelKey ?? 'label');
@@ -128,20 +146,27 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
         return `<option value="${esc(v)}"${String(current ?? '') === v ? ' selected' : ''}>${esc(label)}</option>`;
       }));
     const sel = `<select${attrs({
-      id: fieldId(dotted), name: h.name ? String(h.name) : fieldName(dotted), required: h.required ? '' : false,
+      id: fieldId(dotted), name: h.name ? String(h.name) : fieldName(dotted), required: h.required ? '' : false, 'aria-required': h.required ? 'true' : undefined,
       'aria-invalid': invalid ? 'true' : undefined, 'aria-describedby': describedBy, 'data-autosubmit': h.autosubmit ? '' : false,
     })}>${opts.join('')}</select>`;
     return new SafeString(`<div class="field${invalid ? ' field-error' : ''}">${head}${sel}</div>`);
   },
-  /** {{radios "guardianRole" legend="…" options=list}} — a fieldset of radio buttons. */
+  /**
+   * {{radios "guardianRole" legend="…" options=list hint="…" required=true}} — a fieldset of radio
+   * buttons; `required=true` puts `required` on the buttons and `aria-required` on the group
+   * (role radiogroup); an option may carry `hint` (a catalogue key) and `id` (an element id).
+   */
   radios(dotted: string, options: HelperOptions) {
     const h = options.hash as Record<string, unknown>;
     const current = String(getPath(root(options).form, dotted) ?? h.default ?? '');
     const error = errorFor(options, dotted);
     const id = fieldId(dotted);
-    const list = (h.options as Array<{ value: string; label: string }>) ?? [];
-    const items = list.map((o, i) => `<div class="radio"><input type="radio" id="${id}-${i}" name="${fieldName(dotted)}" value="${esc(o.value)}"${current === o.value ? ' checked' : ''}${error ? ` aria-describedby="${id}-error"` : ''}><label for="${id}-${i}">${esc(t(options, o.label))}</label></div>`);
-    return new SafeString(`<fieldset class="field${error ? ' field-error' : ''}" id="${id}"><legend>${esc(t(options, String(h.legend)))}</legend>${error ? `<span class="error-message" id="${id}-error">${esc(error)}</span>` : ''}${items.join('')}</fieldset>`);
+    const list = (h.options as Array<{ value: string; label: string; hint?: string; text?: string }>) ?? [];
+    const described = [h.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+    const items = list.map((o, i) => `<div class="radio"><input type="radio" id="${id}-${i}" name="${fieldName(dotted)}" value="${esc(o.value)}"${current === o.value ? ' checked' : ''}${h.required ? ' required' : ''}${described ? ` aria-describedby="${described}"` : ''}><label for="${id}-${i}">${esc(o.text ?? t(options, o.label))}${o.hint ? ` <span class="hint">${esc(t(options, o.hint))}</span>` : ''}</label></div>`);
+    const group = h.required ? ' role="radiogroup" aria-required="true"' : '';
+    const hint = h.hint ? `<span class="hint" id="${id}-hint">${esc(t(options, String(h.hint)))}</span>` : '';
+    return new SafeString(`<fieldset class="field${error ? ' field-error' : ''}" id="${id}"${group}><legend>${esc(t(options, String(h.legend)))}</legend>${hint}${error ? `<span class="error-message" id="${id}-error">${esc(error)}</span>` : ''}${items.join('')}</fieldset>`);
   },
 };
 
