@@ -32,7 +32,7 @@ import { demoSchool, eventually, startTestApp, type TestApp } from './support/ap
 
 const HEIC = path.join(__dirname, 'fixtures', 'photo-1200x900.heic');
 const WIDTHS = [360, 1280] as const;
-const PAGES = ['sign-up', 'verify', 'home', 'child', 'civilStatus', 'siblings', 'parents', 'school', 'photo', 'review'] as const;
+const PAGES = ['sign-up', 'verify', 'home', 'child', 'civilStatus', 'siblings', 'guardian', 'parents', 'school', 'photo', 'review', 'copy'] as const;
 type Lang = 'ar' | 'fr';
 
 // The page-side globals used inside page.evaluate (the project compiles without the DOM library).
@@ -194,10 +194,12 @@ async function fillNames(scope: Page | Locator, T: ReturnType<typeof translator>
 }
 async function fillPerson(scope: Locator, T: ReturnType<typeof translator>, p: Person): Promise<void> {
   await fillNames(scope, T, p);
+  // The guardian's block: CIN, phone and address required; profession and e-mail marked optional.
+  const optional = (key: string) => `${T(key)} ${T('form.optional')}`;
   if (p.cin !== undefined) await scope.getByLabel(T('field.cin') as string, { exact: true }).fill(p.cin);
-  if (p.profession !== undefined) await scope.getByLabel(T('field.profession') as string, { exact: true }).fill(p.profession);
+  if (p.profession !== undefined) await scope.getByLabel(optional('field.profession'), { exact: true }).fill(p.profession);
   if (p.phone !== undefined) await scope.getByLabel(T('field.phone') as string, { exact: true }).fill(p.phone);
-  if (p.email !== undefined) await scope.getByLabel(T('field.email') as string, { exact: true }).fill(p.email);
+  if (p.email !== undefined) await scope.getByLabel(optional('field.email'), { exact: true }).fill(p.email);
   if (p.address !== undefined) await scope.getByLabel(T('field.address') as string, { exact: true }).fill(p.address);
 }
 
@@ -263,8 +265,18 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   expect(new URL(page.url()).pathname).toMatch(/^\/space\/drafts\/[0-9a-f-]{36}\/child$/);
   const draftId = new URL(page.url()).pathname.split('/')[3];
   expect(await h1(page)).toBe(T('space.step.child'));
+  // The level is asked, not preselected; required fields say so to assistive technology.
+  expect(await page.getByRole('radio', { checked: true }).count()).toBe(0);
+  expect(await page.getByRole('radiogroup', { name: T('field.level') as string, exact: true }).getAttribute('aria-required')).toBe('true');
+  for (const f of ['firstNameAr', 'lastNameAr', 'firstNameLatin', 'lastNameLatin', 'birthDate'] as const) {
+    const input = page.getByLabel(T(`field.${f}`) as string, { exact: true });
+    expect([f, await input.getAttribute('required'), await input.getAttribute('aria-required')]).toEqual([f, '', 'true']);
+  }
+  const birthDateInput = page.getByLabel(T('field.birthDate') as string, { exact: true });
+  expect([await birthDateInput.getAttribute('inputmode'), await birthDateInput.getAttribute('pattern')]).toEqual(['numeric', '\\d{4}-\\d{2}-\\d{2}']);
   await page.getByRole('radio', { name: T('level.primary1') as string, exact: true }).check();
   await fillNames(page, T, { ...j.child, [j.wrongName.field]: j.wrongName.typed });
+  await birthDateInput.fill(j.birthDate);
   await press(page, saveContinue(page));
   const wrongLabel = T(`field.${j.wrongName.field}`) as string;
   const wrongInput = page.getByLabel(wrongLabel, { exact: true });
@@ -279,6 +291,7 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   for (const f of ['firstNameAr', 'lastNameAr', 'firstNameLatin', 'lastNameLatin'] as const) {
     expect([f, await page.getByLabel(T(`field.${f}`) as string, { exact: true }).inputValue()]).toEqual([f, f === j.wrongName.field ? j.wrongName.typed : j.child[f]]);
   }
+  expect(await birthDateInput.inputValue()).toBe(j.birthDate);
   expect(await page.getByRole('radio', { name: T('level.primary1') as string, exact: true }).isChecked()).toBe(true);
   // The summary's link jumps to the field and puts the focus on it.
   await link.click();
@@ -288,29 +301,47 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   await shots(page, lang, 'child');
   await press(page, saveContinue(page));
 
-  // 3. Civil status: the Hijri date computed from the birth date is shown once the date is saved.
+  // 3. Civil status: the Umm al-Qura date computed from the birth date is shown for the parent to confirm
+  // or to replace with the certificate's (Arabic: left unanswered first; French: "no", then a month off).
   expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/civilStatus`);
   expect(await h1(page)).toBe(T('space.step.civilStatus'));
   const hijri = gregorianToHijri(j.birthDate);
+  const confirm = page.getByRole('radiogroup', { name: T('flow.hijri.legend', { date: hijri }) as string, exact: true });
+  expect(norm(await page.locator('#computed-hijri').textContent())).toBe(T('flow.hijri.hint', { birthDate: j.birthDate }));
+  expect(await confirm.getAttribute('aria-required')).toBe('true');
+  const hijriYes = confirm.getByRole('radio', { name: `${T('flow.hijri.yes')} (${hijri})`, exact: true });
+  const hijriNo = confirm.getByRole('radio', { name: T('flow.hijri.no') as string, exact: true });
   const hijriInput = page.getByLabel(T('field.birthDateHijri') as string, { exact: true });
-  await page.getByLabel(T('field.birthDate') as string, { exact: true }).fill(j.birthDate);
-  // Arabic: left empty; French: a month off (the date read on the wrong line of the certificate).
-  const wrongHijri = lang === 'fr' ? hijri.replace(/-(\d\d)-/, (_, m: string) => `-${String((Number(m) % 12) + 1).padStart(2, '0')}-`) : '';
-  await hijriInput.fill(wrongHijri);
+  expect(await hijriInput.isVisible()).toBe(false); // asked only when the parent says the certificate differs
+  const wrongHijri = hijri.replace(/-(\d\d)-/, (_, m: string) => `-${String((Number(m) % 12) + 1).padStart(2, '0')}-`);
+  if (lang === 'fr') {
+    await hijriNo.check();
+    expect(await hijriInput.isVisible()).toBe(true);
+    expect([await hijriInput.getAttribute('inputmode'), await hijriInput.getAttribute('pattern')]).toEqual(['numeric', '\\d{4}-\\d{1,2}-\\d{1,2}']);
+    await hijriInput.fill(wrongHijri);
+  }
   await page.getByLabel(T('field.birthPlace') as string, { exact: true }).fill(j.civil.birthPlace);
   await page.getByLabel(T('field.birthCertificateNumber') as string, { exact: true }).fill(j.civil.certificate);
   await page.getByLabel(T('field.birthCertificateDate') as string, { exact: true }).fill(j.civil.certificateDate);
   await page.getByLabel(T('field.fatherLineage') as string, { exact: true }).fill(j.civil.fatherLineage);
   await page.getByLabel(T('field.motherLineage') as string, { exact: true }).fill(j.civil.motherLineage);
   await press(page, saveContinue(page));
-  const hijriMessage = lang === 'fr' ? T('validation.hijriMismatch', { expected: hijri }) as string : T('validation.required') as string;
-  expect(await fieldError(page, hijriInput)).toBe(hijriMessage);
-  expect((await page.getByRole('alert').getByRole('link').allTextContents()).map(norm))
-    .toEqual([`${T('parent.form.civilStatusStep')} — ${T('field.birthDateHijri')} — ${hijriMessage}`]);
-  expect(norm(await page.locator('#computed-hijri').textContent())).toBe(`${T('space.computedHijri')} ${hijri}`);
+  // After an error the summary, first in the page, takes the focus.
+  await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'error-summary', 5000);
+  if (lang === 'fr') {
+    const hijriMessage = T('validation.hijriMismatch', { expected: hijri }) as string;
+    expect(await fieldError(page, hijriInput)).toBe(hijriMessage);
+    expect((await page.getByRole('alert').getByRole('link').allTextContents()).map(norm))
+      .toEqual([`${T('parent.form.civilStatusStep')} — ${T('field.birthDateHijri')} — ${hijriMessage}`]);
+    expect(await hijriInput.inputValue()).toBe(wrongHijri);
+  } else {
+    expect(await fieldError(page, confirm)).toBe(T('validation.chooseOne'));
+    expect((await page.getByRole('alert').getByRole('link').allTextContents()).map(norm))
+      .toEqual([`${T('parent.form.civilStatusStep')} — ${T('field.hijriConfirm')} — ${T('validation.chooseOne')}`]);
+  }
   expect(await page.getByLabel(T('field.birthCertificateNumber') as string, { exact: true }).inputValue()).toBe(j.civil.certificate);
-  expect(await page.getByLabel(T('field.birthDate') as string, { exact: true }).inputValue()).toBe(j.birthDate);
-  await hijriInput.fill(norm(await page.locator('#computed-hijri bdi').textContent()));
+  await hijriYes.check();
+  expect(await hijriInput.isVisible()).toBe(false);
   await shots(page, lang, 'civilStatus');
   await press(page, saveContinue(page));
 
@@ -323,37 +354,78 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
     await press(page, page.getByRole('button', { name: T('space.saveLater') as string, exact: true }));
     ({ context, page } = await resumeElsewhere(context, page, lang, j, 'siblings', { javaScriptEnabled: true, width: 1280 }));
   }
+  // The question first; the rows only after "yes".
+  const hasSiblings = page.getByRole('radiogroup', { name: T('flow.hasSiblings') as string, exact: true });
+  expect(await page.getByRole('group', { name: `${T('parent.form.sibling')} 1`, exact: true }).isVisible()).toBe(false);
+  await hasSiblings.getByRole('radio', { name: T(j.sibling ? 'choice.yes' : 'choice.no') as string, exact: true }).check();
   if (j.sibling) {
     const first = page.getByRole('group', { name: `${T('parent.form.sibling')} 1`, exact: true });
     await fillNames(first, T, j.sibling);
-    await first.getByLabel(T('field.birthDate') as string, { exact: true }).fill(j.sibling.birthDate);
+    await first.getByLabel(`${T('field.birthDate')} ${T('form.optional')}`, { exact: true }).fill(j.sibling.birthDate);
     // A second row added by mistake, then removed.
     await press(page, page.getByRole('button', { name: T('space.addSibling') as string, exact: true }));
     const second = page.getByRole('group', { name: `${T('parent.form.sibling')} 2`, exact: true });
     expect(await second.getByLabel(T('field.firstNameAr') as string, { exact: true }).inputValue()).toBe('');
     expect(await first.getByLabel(T('field.firstNameLatin') as string, { exact: true }).inputValue()).toBe(j.sibling.firstNameLatin);
     await press(page, second.getByRole('button', { name: T('space.removeSibling') as string, exact: true }));
+    expect(await hasSiblings.getByRole('radio', { name: T('choice.yes') as string, exact: true }).isChecked()).toBe(true);
     expect(await page.getByRole('group', { name: new RegExp(`^${escapeRe(T('parent.form.sibling') as string)} \\d$`) }).count()).toBe(1);
-    expect(await first.getByLabel(T('field.birthDate') as string, { exact: true }).inputValue()).toBe(j.sibling.birthDate);
+    expect(await first.getByLabel(`${T('field.birthDate')} ${T('form.optional')}`, { exact: true }).inputValue()).toBe(j.sibling.birthDate);
   }
   await shots(page, lang, 'siblings');
   await press(page, saveContinue(page));
 
-  // 5. Parents and guardian.
+  // 5. The guardian's role, then only the blocks that apply.
+  expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/guardian`);
+  expect(await h1(page)).toBe(T('space.step.guardian'));
+  const roles = page.getByRole('radiogroup', { name: T('field.guardianRole') as string, exact: true });
+  await roles.getByRole('radio', { name: T(`guardianRole.${j.guardian}`) as string, exact: true }).check();
+  await shots(page, lang, 'guardian');
+  await press(page, saveContinue(page));
   expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/parents`);
   expect(await h1(page)).toBe(T('space.step.parents'));
   const group = (key: string) => page.getByRole('group', { name: T(key) as string, exact: true });
-  await fillPerson(group('parent.form.father'), T, j.father);
+  const guardianKey = `parent.form.${j.guardian}`;
+  const otherKey = j.guardian === 'father' ? 'parent.form.mother' : 'parent.form.father';
+  const guardianPerson = j.guardian === 'father' ? j.father : j.mother;
+  const otherPerson = j.guardian === 'father' ? j.mother : j.father;
+  // Only the names of the other parent; no tutor block.
+  expect(await group(otherKey).locator('input').count()).toBe(4);
+  expect(await group('parent.form.tutor').count()).toBe(0);
+  // The guardian's block: required fields marked, optional ones said so; the account's phone or e-mail pre-filled.
+  const g = group(guardianKey);
+  for (const key of ['field.cin', 'field.phone', 'field.address']) {
+    const input = g.getByLabel(T(key) as string, { exact: true });
+    expect([key, await input.getAttribute('required'), await input.getAttribute('aria-required')]).toEqual([key, '', 'true']);
+  }
+  for (const key of ['field.profession', 'field.email']) {
+    const input = g.getByLabel(`${T(key)} ${T('form.optional')}`, { exact: true });
+    expect([key, await input.getAttribute('required'), await input.getAttribute('aria-required')]).toEqual([key, null, null]);
+  }
+  if (lang === 'ar') expect(await g.getByLabel(`${T('field.email')} ${T('form.optional')}`, { exact: true }).inputValue()).toBe(j.recipient);
+  else expect(await g.getByLabel(T('field.phone') as string, { exact: true }).inputValue()).toBe(`0${j.recipient.slice(4)}`);
+  await fillNames(group(otherKey), T, otherPerson);
   if (j.pauseAt === 'parents') {
     // Saved for later on the phone; continued on another phone that runs no JavaScript.
     await press(page, page.getByRole('button', { name: T('space.saveLater') as string, exact: true }));
     ({ context, page } = await resumeElsewhere(context, page, lang, j, 'parents', { javaScriptEnabled: false, width: 360 }));
-    for (const [k, v] of Object.entries({ firstNameAr: j.father.firstNameAr, lastNameLatin: j.father.lastNameLatin })) {
-      expect(await group('parent.form.father').getByLabel(T(`field.${k}`) as string, { exact: true }).inputValue()).toBe(v);
+    for (const [k, v] of Object.entries({ firstNameAr: otherPerson.firstNameAr, lastNameLatin: otherPerson.lastNameLatin })) {
+      expect(await group(otherKey).getByLabel(T(`field.${k}`) as string, { exact: true }).inputValue()).toBe(v);
     }
   }
-  await group('field.guardianRole').getByRole('radio', { name: T(`guardianRole.${j.guardian}`) as string, exact: true }).check();
-  await fillPerson(group('parent.form.mother'), T, j.mother);
+  if (lang === 'fr') {
+    // A landline as the guardian's phone, no e-mail: refused at the phone field, saying why.
+    await fillPerson(group(guardianKey), T, { ...guardianPerson, phone: '05 37 12 34 56', email: '' });
+    await press(page, saveContinue(page));
+    const phone = group(guardianKey).getByLabel(T('field.phone') as string, { exact: true });
+    expect(await fieldError(page, phone)).toBe(T('validation.phoneLandline'));
+    expect(T('validation.phoneLandline')).toBe('Ce numéro est une ligne fixe, qui ne reçoit pas de SMS\u00a0: indiquez un mobile (06 ou 07) ou ajoutez une adresse e-mail ci-dessous.');
+    expect((await page.getByRole('alert').getByRole('link').allTextContents()).map(norm))
+      .toEqual([`${T(guardianKey)} — ${T('field.phone')} — ${T('validation.phoneLandline')}`]);
+    expect(await phone.getAttribute('aria-invalid')).toBe('true');
+    expect(await group(guardianKey).getByLabel(`${T('field.email')} ${T('form.optional')}`, { exact: true }).getAttribute('aria-invalid')).toBe(null);
+  }
+  await fillPerson(group(guardianKey), T, guardianPerson);
   await shots(page, lang, 'parents');
   await press(page, saveContinue(page));
 
@@ -454,11 +526,11 @@ async function resumeElsewhere(context: BrowserContext, page: Page, lang: Lang, 
   const T = translator(lang);
   expect(new URL(page.url()).pathname).toBe('/space');
   expect(norm(await page.getByRole('status').textContent())).toBe(T('space.saved'));
-  const stepNumber = step === 'siblings' ? 3 : 4;
+  const stepNumber = step === 'siblings' ? 3 : 5;
   const card = page.locator('#drafts li');
   expect(await card.count()).toBe(1);
   expect(norm(await card.locator('strong').textContent())).toBe(lang === 'ar' ? `${j.child.firstNameAr} ${j.child.lastNameAr}` : `${j.child.firstNameLatin} ${j.child.lastNameLatin}`);
-  expect(norm(await card.locator('.hint').textContent())).toMatch(new RegExp(`^${escapeRe(T('space.draftProgress', { step: T(`space.step.${step}`) }) as string)} \\(${stepNumber}/7\\) — `));
+  expect(norm(await card.locator('.hint').textContent())).toMatch(new RegExp(`^${escapeRe(T('space.draftProgress', { step: T(`space.step.${step}`) }) as string)} \\(${stepNumber}/8\\) — `));
   await press(page, page.getByRole('navigation', { name: T('nav.label') as string }).getByRole('button', { name: T('nav.signOut') as string, exact: true }));
   expect(new URL(page.url()).pathname).toBe('/');
   await page.goto(`${t.baseUrl}/space`);
@@ -532,6 +604,37 @@ async function editAndWithdraw(lang: Lang): Promise<void> {
   await context.close();
 }
 
+/** A second child: the space offers to copy the family name, lineage and place of birth of the previous one. */
+async function secondChild(lang: Lang): Promise<void> {
+  const T = translator(lang);
+  const state = done[lang];
+  if (!state) throw new Error(`the ${lang} journey did not finish`);
+  const { j } = state;
+  const { context, page } = await newDevice({ javaScriptEnabled: lang === 'fr', width: 360 });
+  await signIn(page, lang, j);
+  await press(page, page.getByRole('button', { name: T('space.newChild') as string, exact: true }));
+  const draftPath = new URL(page.url()).pathname;
+  expect(draftPath).toMatch(/^\/space\/drafts\/[0-9a-f-]{36}\/child$/);
+  const offer = page.locator('#copy-previous');
+  expect(norm(await offer.locator('p').textContent())).toBe(T('flow.copy.offer', { name: lang === 'ar' ? j.editedFirstName.ar : j.editedFirstName.latin }));
+  await press(page, offer.getByRole('button', { name: T('flow.copy.button') as string, exact: true }));
+  expect(norm(await page.locator('#flash').textContent())).toBe(T('flow.copy.done'));
+  expect(await page.locator('#copy-previous').count()).toBe(0);
+  const value = (key: string) => page.getByLabel(T(key) as string, { exact: true }).inputValue();
+  expect([await value('field.lastNameAr'), await value('field.lastNameLatin'), await value('field.firstNameAr'), await value('field.firstNameLatin')])
+    .toEqual([j.child.lastNameAr, j.child.lastNameLatin, '', '']);
+  expect(await page.getByRole('radio', { checked: true }).count()).toBe(0);
+  await shots(page, lang, 'copy');
+  await page.getByLabel(T('field.firstNameAr') as string, { exact: true }).fill(lang === 'ar' ? 'ياسمين' : 'يونس');
+  await page.getByLabel(T('field.firstNameLatin') as string, { exact: true }).fill(lang === 'ar' ? 'Yasmine' : 'Younes');
+  await press(page, page.getByRole('button', { name: T('space.saveLater') as string, exact: true }));
+  expect(new URL(page.url()).pathname).toBe('/space');
+  await page.goto(`${t.baseUrl}${draftPath.replace(/child$/, 'civilStatus')}`);
+  expect([await value('field.birthPlace'), await value('field.fatherLineage'), await value('field.motherLineage'), await value('field.birthCertificateNumber')])
+    .toEqual([j.civil.birthPlace, j.civil.fatherLineage, j.civil.motherLineage, '']);
+  await context.close();
+}
+
 describe.each(['ar', 'fr'] as const)('the parents\' space in %s', (lang) => {
   test(`sign-up by ${lang === 'ar' ? 'e-mail' : 'mobile'}, every step with a wrong answer corrected, resumed on another device, school chosen ${lang === 'ar' ? 'without' : 'with'} JavaScript, photo, review, submit`, async () => {
     await fillAndSubmit(lang);
@@ -539,6 +642,10 @@ describe.each(['ar', 'fr'] as const)('the parents\' space in %s', (lang) => {
 
   test('edit after submission from the space, then withdrawal', async () => {
     await editAndWithdraw(lang);
+  }, 60000);
+
+  test('a second child: the family name, lineage and place of birth copied from the previous one', async () => {
+    await secondChild(lang);
   }, 60000);
 });
 

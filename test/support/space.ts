@@ -72,11 +72,12 @@ export function spaceHelpers(t: TestApp, school: School, chain: { academy: strin
     const base = validSubmission(school);
     const s = { ...base, father: { ...base.father, ...opts.father }, civilStatus: { ...base.civilStatus, ...opts.civilStatus } };
     const steps: Array<[string, Array<[string, string]>]> = [
-      ['child', [['level', 'primary1'], ...toFormFields({ child: s.child })]],
+      ['child', [['level', 'primary1'], ...toFormFields({ child: s.child }), ['civilStatus[birthDate]', s.civilStatus.birthDate]]],
       ['civilStatus', toFormFields({ civilStatus: { ...s.civilStatus, birthCertificateNumber: certificate } })],
-      ['siblings', toFormFields({ siblings: [{ firstNameAr: '', lastNameAr: '', firstNameLatin: '', lastNameLatin: '', birthDate: '' }] })],
+      ['siblings', [['hasSiblings', 'no'], ...toFormFields({ siblings: [{ firstNameAr: '', lastNameAr: '', firstNameLatin: '', lastNameLatin: '', birthDate: '' }] })]],
+      ['guardian', [['guardianRole', 'father']]],
     ];
-    if (!opts.skipParents) steps.push(['parents', [['guardianRole', 'father'], ...toFormFields({ father: s.father, mother: s.mother })]]);
+    if (!opts.skipParents) steps.push(['parents', toFormFields({ father: s.father, mother: s.mother })]);
     for (const [step, fields] of steps) {
       const res = await postStep(b, draftId, step, fields);
       expect([step, res.status]).toEqual([step, 303]);
@@ -85,7 +86,7 @@ export function spaceHelpers(t: TestApp, school: School, chain: { academy: strin
       // The parents' details came from the profile: "next" with what the page shows.
       const page = await (await b.get(`/space/drafts/${draftId}/parents`)).text();
       expect(inputValue(page, 'father[firstNameLatin]')).toBe('Mohammed');
-      const res = await postStep(b, draftId, 'parents', [['guardianRole', 'father'], ...toFormFields({ father: s.father, mother: s.mother })]);
+      const res = await postStep(b, draftId, 'parents', toFormFields({ father: s.father, mother: s.mother }));
       expect(res.status).toBe(303);
     }
     const res = await postStep(b, draftId, 'school', [

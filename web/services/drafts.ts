@@ -107,7 +107,8 @@ export function mergeStep(data: Record<string, unknown>, step: Step, body: Recor
       // One field of another step's block (the birth date on the child's step).
       const [block, leaf] = key.split('.');
       const posted = clean(body[block]);
-      const value = isBlock(posted) ? posted[leaf] : undefined;
+      if (!isBlock(posted)) continue; // not on this form (an older page): kept as it was
+      const value = posted[leaf];
       out[block] = { ...(isBlock(out[block]) ? out[block] : {}), [leaf]: typeof value === 'string' ? value : '' };
       continue;
     }
