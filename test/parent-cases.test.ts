@@ -87,10 +87,11 @@ describe('hijri (cases.json) on the civil-status step', () => {
     const computed = gregorianToHijri(c.gregorian);
     if (c.computedHijri) {
       expect(computed).toBe(c.computedHijri);
-      // Saved with the Hijri date missing: the page shows the computed one.
+      // Saved with the Hijri date missing: the page asks the parent to confirm the computed one.
       expect(res.status).toBe(400);
       const html = await res.text();
-      expect(html).toContain(`<p class="hint" id="computed-hijri">Date hégirienne calculée à partir de la date de naissance : <bdi dir="ltr">${c.computedHijri}</bdi></p>`);
+      expect(html).toContain('<span class="error-message" id="civilStatus-hijriConfirm-error">Choisissez une réponse.</span>');
+      expect(html).toContain(`<label for="civilStatus-hijriConfirm-0">Oui, c&#x27;est la même date (<bdi dir="ltr">${c.computedHijri}</bdi>)</label>`);
       return;
     }
     if (c.expected === 'consistent') {
