@@ -1,7 +1,7 @@
 /**
  * The submission's hot path in plain SQL (issue 10): what a new submission is checked against is
- * read in one statement, the child's active request in a second, and the request, its photo and
- * its first timeline event are written by a third (one statement, so atomic without a
+ * read in one statement, the child's active request in a second, and the request, its photo, its
+ * first timeline event and its consent record (with the audit entry) are written by a third (one statement, so atomic without a
  * transaction). No MikroORM entity is built on this path: at a national campaign's last days
  * this is the statement the web processes run most, and the entity graph (identity map, unit of
  * work, change sets) was a quarter of the web's CPU per submission. The rows written are exactly
@@ -142,21 +142,37 @@ const REQUEST_VALUES = [
   '?',
 ];
 
+/** The acceptance of the privacy notice written with the request (law 09-08): the consent row and its audit entry. */
+export interface NewConsent {
+  id: string;
+  version: string;
+  /** The audit entry's action and details (the web layer names them). */
+  auditAction: string;
+  auditDetails: Record<string, unknown>;
+}
+
 function insertRequestSql(withPhoto: boolean): string {
   return `with ${withPhoto ? `photo_row as (${PHOTO_INSERT}), ` : ''}request_row as (
-  insert into pre_registration (${REQUEST_COLUMNS.join(', ')}) values (${REQUEST_VALUES.join(', ')}) returning id)
-insert into pre_registration_event (pre_registration_id, event_key, type, status, actor, details, at)
-  select id, 'status:submitted', 'status', 'submitted', 'parent', '{}'::jsonb, ? from request_row`;
+  insert into pre_registration (${REQUEST_COLUMNS.join(', ')}) values (${REQUEST_VALUES.join(', ')}) returning id),
+event_row as (
+  insert into pre_registration_event (pre_registration_id, event_key, type, status, actor, details, at)
+  select id, 'status:submitted', 'status', 'submitted', 'parent', '{}'::jsonb, ? from request_row),
+consent_row as (
+  insert into consent_record (id, pre_registration_id, parent_account_id, notice_version, accepted_at)
+  select ?::uuid, id, ?::uuid, ?, ? from request_row returning id)
+insert into audit_log (at, actor_id, actor_role, action, reference, ip, details)
+  select ?, ?, 'parent', ?, ?, null, ?::jsonb from consent_row`;
 }
 const INSERT_WITH_PHOTO = insertRequestSql(true);
 const INSERT_WITHOUT_PHOTO = insertRequestSql(false);
 
 /**
- * Writes a new request (status `submitted`), its timeline event `status:submitted` and, when
- * given, its new photo — one statement.
+ * Writes a new request (status `submitted`), its timeline event `status:submitted`, the consent
+ * it carries (with its audit entry) and, when given, its new photo — one statement, so a crash
+ * leaves either all of them or none.
  * @throws the driver's unique violation (code 23505) when the submission token or the child key is taken.
  */
-export async function insertRequest(conn: Conn, r: NewRequestRow, photo: NewPhoto | null): Promise<void> {
+export async function insertRequest(conn: Conn, r: NewRequestRow, photo: NewPhoto | null, consent: NewConsent): Promise<void> {
   const s = r.s;
   const values = [
     r.id, r.reference, r.submissionToken, r.submissionHash, r.childKey, s.schoolYear, s.level, s.schoolCode, r.communeCode, s.residence.residenceZoneCode,
@@ -167,7 +183,11 @@ export async function insertRequest(conn: Conn, r: NewRequestRow, photo: NewPhot
     r.contactEmail, r.contactPhone, r.contactPhoneIsMobile, s.language, r.photoKey,
     r.parentAccountId, r.schoolChoiceReason, r.searchText, JSON.stringify(r.duplicateKeys), r.workflowId, r.now, r.now,
     r.workflowStartRequested ? r.now : null,
+    // the timeline event
     r.now,
+    // the consent row and its audit entry
+    consent.id, r.parentAccountId, consent.version, r.now,
+    r.now, r.parentAccountId ? `parent:${r.parentAccountId}` : 'parent', consent.auditAction, r.reference, JSON.stringify(consent.auditDetails),
   ];
   await conn.execute(photo ? INSERT_WITH_PHOTO : INSERT_WITHOUT_PHOTO, photo ? [photo.key, photo.jpeg, photo.width, photo.height, r.now, ...values] : values, 'run');
 }

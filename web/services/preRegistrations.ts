@@ -28,7 +28,7 @@ import { noteRequestIdFor } from '../../observability/requestContext';
 export { childKeyOf };
 import { newPhotoKey, normalizePhoto, storePhoto } from './photos';
 import { campaignWindow, windowError } from './campaign';
-import { consentOf, recordConsent } from './privacy';
+import { consentAudit, consentOf } from './privacy';
 
 /**
  * Outcome of a submission. `created` is false when the same submission token was seen before or
@@ -202,7 +202,7 @@ async function submitUncounted(
   const reference = generateReference(Number(s.schoolYear.slice(0, 4)), (n) => randomBytes(n));
 
   try {
-    // The request, its photo and its first timeline event: one statement.
+    // The request, its photo, its first timeline event and its consent record (law 09-08): one statement.
     await insertRequest(conn, {
       id: randomUUID(), reference, submissionToken: submissionToken || randomUUID(), submissionHash: hash, childKey, s,
       communeCode: zone!.communeCode, photoKey: newPhoto ? newPhoto.key : (photoResult as { key: string }).key,
@@ -216,7 +216,7 @@ async function submitUncounted(
       workflowId: workflowIdFor(reference), now,
       // With a starter, accepted once committed: the starter starts the workflow (intake outbox).
       workflowStartRequested: Boolean(deps.starter),
-    }, newPhoto);
+    }, newPhoto, { id: randomUUID(), version: (consent as { version: string }).version, ...consentAudit(s.schoolCode, (consent as { version: string }).version) });
   } catch (err) {
     // A concurrent twin (another tab, a retried request) won the race: give its request back.
     if (isUniqueViolation(err)) {
@@ -232,8 +232,6 @@ async function submitUncounted(
     }
     throw err;
   }
-  // The privacy notice's acceptance (version, time) with an audit entry: one statement.
-  await recordConsent(conn, { reference, schoolCode: s.schoolCode, version: (consent as { version: string }).version, at: now, parentAccountId: opts.parentAccountId ?? null });
   if (deps.starter) {
     deps.starter.kick();
     return { ok: true, reference, status: 'submitted', created: true };

@@ -4,11 +4,10 @@
  * is not after today (Casablanca). Every submission — one-page form, parents' space, JSON API —
  * names the version it accepts (`privacyNoticeVersion`: the ticked checkbox's value, or the API
  * field); the submission service refuses it otherwise and records the acceptance (version, time)
- * in `consent_record` in the request's own transaction, with an audit entry.
+ * in `consent_record` in the request's own statement, with an audit entry.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { todayInCasablanca } from '../../domain/dates';
@@ -74,23 +73,11 @@ export function consentOf(raw: unknown, now: Date): { ok: true; version: string 
 }
 
 /**
- * Records the acceptance of a newly stored request's submission: the consent row and an audit
- * entry (actor the account, or `parent` without one) — one statement, right after the request's.
+ * The audit entry of a submission's acceptance (written with the request, in the same statement:
+ * persistence/submissions.ts `insertRequest`).
  */
-export async function recordConsent(
-  conn: ReturnType<EntityManager['getConnection']>,
-  c: { reference: string; schoolCode: string; version: string; at: Date; parentAccountId: string | null },
-): Promise<void> {
-  await conn.execute(
-    `with consent_row as (
-       insert into consent_record (id, pre_registration_id, parent_account_id, notice_version, accepted_at)
-       select ?::uuid, p.id, ?::uuid, ?, ? from pre_registration p where p.reference = ? returning id)
-     insert into audit_log (at, actor_id, actor_role, action, reference, ip, details)
-       select ?, ?, 'parent', ?, ?, null, ?::jsonb from consent_row`,
-    [randomUUID(), c.parentAccountId, c.version, c.at, c.reference,
-      c.at, c.parentAccountId ? `parent:${c.parentAccountId}` : 'parent', CONSENT_AUDIT_ACTION, c.reference, JSON.stringify({ noticeVersion: c.version, schoolCode: c.schoolCode })],
-    'run',
-  );
+export function consentAudit(schoolCode: string, version: string): { auditAction: string; auditDetails: Record<string, unknown> } {
+  return { auditAction: CONSENT_AUDIT_ACTION, auditDetails: { noticeVersion: version, schoolCode } };
 }
 
 /** A request's consent record (version, time), or null (requests filed before consent was recorded). */
