@@ -207,7 +207,7 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
   const other = await seededFamily('famille-b@example.ma', `PRIV-B-${stamp}`);
   // Family A: a draft of a second child, begun.
   const draftId = await h.newDraftId(a.b);
-  expect((await h.postStep(a.b, draftId, 'child', [['level', 'preschool'], ['child[firstNameAr]', 'سارة'], ['child[lastNameAr]', 'العلوي'], ['child[firstNameLatin]', 'Sara'], ['child[lastNameLatin]', 'El Alaoui']])).status).toBe(303);
+  expect((await h.postStep(a.b, draftId, 'child', [['level', 'preschool'], ['child[firstNameAr]', 'سارة'], ['child[lastNameAr]', 'العلوي'], ['child[firstNameLatin]', 'Sara'], ['child[lastNameLatin]', 'El Alaoui'], ['civilStatus[birthDate]', '2023-03-15']])).status).toBe(303);
   // The school rejected A's request; notifications went to A (and one to the director, and one to B).
   const [reason] = await sql<{ code: string; text_ar: string; text_fr: string }>('select code, text_ar, text_fr from rejection_reason order by sort_order limit 1');
   const decidedAt = new Date('2026-12-01T10:15:00.000Z');
@@ -246,6 +246,8 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
     profile: {
       guardianRole: 'father', father: { ...s.father, email: 'famille-a@example.ma' }, mother: s.mother,
       residence: { academy, directorate: school.directorateCode, communeCode: school.communeCode, residenceZoneCode: school.zoneCode },
+      // The parents step posts the tutor's block empty when the father is the guardian (kept as posted).
+      tutor: { address: '', cin: '', email: '', firstNameAr: '', firstNameLatin: '', lastNameAr: '', lastNameLatin: '', phone: '', profession: '' },
     },
   });
   expect(doc.drafts).toEqual([{
@@ -253,7 +255,8 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
     // What was typed, over what the space filled in from the parents' profile.
     data: {
       level: 'preschool', child: { firstNameAr: 'سارة', lastNameAr: 'العلوي', firstNameLatin: 'Sara', lastNameLatin: 'El Alaoui' },
-      civilStatus: {}, siblings: [{}], guardianRole: 'father', father: { ...s.father, email: 'famille-a@example.ma' }, mother: s.mother, tutor: {},
+      civilStatus: { birthDate: '2023-03-15' }, siblings: [{}], guardianRole: 'father', father: { ...s.father, email: 'famille-a@example.ma' }, mother: s.mother,
+      tutor: { address: '', cin: '', email: '', firstNameAr: '', firstNameLatin: '', lastNameAr: '', lastNameLatin: '', phone: '', profession: '' },
       residence: { academy, directorate: school.directorateCode, communeCode: school.communeCode, residenceZoneCode: school.zoneCode },
       schoolChoice: 'zone', schoolYear: '2027-2028', language: 'fr',
     },
