@@ -81,15 +81,19 @@ export const PARENT_SPACE_RETENTION = {
   codeHours: 24,
   /** Supporting documents uploaded with a form that was never accepted are deleted once this old (hours). */
   unattachedDocumentHours: 24,
+  /** A help request (its message, contact, answers and their notifications) is deleted this long after it was closed, or after its last answer or its creation when never closed (days). */
+  helpRequestDays: 365,
 } as const;
 export const PARENT_SPACE_PURGE_AUDIT_ACTION = 'retention.purgeParentSpace';
 
 /**
  * Deletes the parents' space data that has no further use as of `now`: drafts untouched for 180
  * days (and their photos, unless a request uses them), accounts never verified after 7 days,
- * one-time codes older than 24 hours, and supporting documents of forms never accepted after 24 hours. One audit row per run with the counts.
+ * one-time codes older than 24 hours, supporting documents of forms never accepted after 24 hours,
+ * and help requests a year after they were closed (or after their last answer, or their creation,
+ * when never closed), with their answers and notifications. One audit row per run with the counts.
  */
-export async function purgeParentSpace(em: EntityManager, now: Date = new Date()): Promise<{ drafts: number; accounts: number; codes: number; documents: number }> {
+export async function purgeParentSpace(em: EntityManager, now: Date = new Date()): Promise<{ drafts: number; accounts: number; codes: number; documents: number; helpRequests: number }> {
   return em.transactional(async (tx) => {
     const conn = tx.getConnection();
     const ctx = tx.getTransactionContext();
@@ -111,7 +115,16 @@ export async function purgeParentSpace(em: EntityManager, now: Date = new Date()
     const [u] = await conn.execute<Array<{ n: number }>>(
       `with gone as (delete from supporting_document where pre_registration_id is null and created_at < ?::timestamptz - make_interval(hours => ?) returning id)
        select count(*)::int as n from gone`, [now, p.unattachedDocumentHours], 'all', ctx);
-    const counts = { drafts: Number(d?.n ?? 0), accounts: Number(a?.n ?? 0), codes: Number(c?.n ?? 0), documents: Number(u?.n ?? 0) };
+    // help_answer and the answers' notification rows go with their request (on delete cascade).
+    const [h] = await conn.execute<Array<{ n: number }>>(
+      `with gone as (
+         delete from help_request h
+          where coalesce(h.closed_at, (select max(a.created_at) from help_answer a where a.help_request_id = h.id), h.created_at) < ?::timestamptz - make_interval(days => ?)
+         returning h.id)
+       select count(*)::int as n from gone`, [now, p.helpRequestDays], 'all', ctx);
+    const counts = {
+      drafts: Number(d?.n ?? 0), accounts: Number(a?.n ?? 0), codes: Number(c?.n ?? 0), documents: Number(u?.n ?? 0), helpRequests: Number(h?.n ?? 0),
+    };
     await conn.execute(
       `insert into audit_log (at, actor_id, actor_role, action, reference, ip, details) values (?, 'system', 'system', ?, null, null, ?::jsonb)`,
       [now, PARENT_SPACE_PURGE_AUDIT_ACTION, JSON.stringify(counts)], 'run', ctx,

@@ -267,7 +267,7 @@ describe('the form in steps', () => {
 });
 
 describe('retention of the parents\' space (law 09-08)', () => {
-  test('stale drafts and their photos, never-verified accounts and old one-time codes are deleted; the rest stays', async () => {
+  test('stale drafts and their photos, never-verified accounts, old one-time codes and year-old help requests are deleted; the rest stays', async () => {
     const { purgeParentSpace } = await import('../persistence/retention');
     const em = t.orm.em.fork();
     const conn = em.getConnection();
@@ -288,10 +288,26 @@ describe('retention of the parents\' space (law 09-08)', () => {
     await conn.execute(`insert into one_time_code (id, account_id, purpose, channel, code_hash, expires_at, created_at) values (?, ?, 'verify', 'email', 'h', ?, ?), (?, ?, 'verify', 'email', 'h', ?, ?)`,
       [randomUUID(), ids.verified, days(2), days(2), randomUUID(), ids.verified, new Date(now.getTime() - 3600_000), new Date(now.getTime() - 3600_000)]);
 
+    // Help requests: closed 366 days ago (deleted, with its answer), answered 364 days ago and never closed (kept), open for 366 days (deleted).
+    const [staff] = await conn.execute<Array<{ id: string }>>(`select id from staff_user order by username limit 1`);
+    const [dir] = await conn.execute<Array<{ code: string }>>(`select code from provincial_directorate order by code limit 1`);
+    const left = async (sql: string, params: unknown[]) => (await conn.execute<Array<{ k: string }>>(sql, params)).map((r) => r.k).sort();
+    const help = { closed: randomUUID(), answered: randomUUID(), open: randomUUID() };
+    const helpRequest = (id: string, created: Date, closed: Date | null) => conn.execute(
+      `insert into help_request (id, ticket_hash, topic, message, directorate_code, channel, contact, language, status, created_at, closed_at)
+       values (?, ?, 'other', 'm', ?, 'email', 'x@example.ma', 'ar', ?, ?, ?)`, [id, `${tag}-${id}`.slice(0, 64), dir.code, closed ? 'closed' : 'open', created, closed]);
+    await helpRequest(help.closed, days(400), days(366));
+    await helpRequest(help.answered, days(400), null);
+    await helpRequest(help.open, days(366), null);
+    await conn.execute(`insert into help_answer (id, help_request_id, seq, body, staff_user_id, created_at) values (?, ?, 1, 'a', ?, ?), (?, ?, 1, 'a', ?, ?)`,
+      [randomUUID(), help.closed, staff.id, days(367), randomUUID(), help.answered, staff.id, days(364)]);
+
     const counts = await purgeParentSpace(t.orm.em.fork(), now);
+    expect(await left(`select id::text as k from help_request where id in (?, ?, ?)`, [help.closed, help.answered, help.open])).toEqual([help.answered]);
+    expect(await left(`select help_request_id::text as k from help_answer where help_request_id in (?, ?)`, [help.closed, help.answered])).toEqual([help.answered]);
+    expect(counts.helpRequests).toBeGreaterThanOrEqual(2);
     expect(counts.drafts).toBeGreaterThanOrEqual(1);
     expect(counts.accounts).toBeGreaterThanOrEqual(1);
-    const left = async (sql: string, params: unknown[]) => (await conn.execute<Array<{ k: string }>>(sql, params)).map((r) => r.k).sort();
     expect(await left(`select email as k from parent_account where email like ?`, [`ret-%-${tag}@example.ma`])).toEqual([`ret-n-${tag}@example.ma`, `ret-v-${tag}@example.ma`]);
     expect(await left(`select photo_key as k from pre_registration_draft where account_id = ?`, [ids.verified])).toEqual([`new-${tag}`]);
     expect(await left(`select key as k from photo where key in (?, ?)`, [`old-${tag}`, `new-${tag}`])).toEqual([`new-${tag}`]);

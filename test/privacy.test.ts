@@ -64,6 +64,7 @@ test('the notice: version and date, controller, CNDP number, the four recipients
   expect(row('drafts')).toContain(`<td><bdi dir="ltr">${PARENT_SPACE_RETENTION.draftDays}</bdi> jours après la dernière modification, puis supprimés</td>`);
   expect(row('unverified')).toContain(`<bdi dir="ltr">${PARENT_SPACE_RETENTION.unverifiedAccountDays}</bdi> jours`);
   expect(row('codes')).toContain(`<bdi dir="ltr">${PARENT_SPACE_RETENTION.codeHours}</bdi> heures`);
+  expect(row('help')).toContain(`<td><bdi dir="ltr">${PARENT_SPACE_RETENTION.helpRequestDays}</bdi> jours après leur clôture (ou la dernière réponse), puis supprimées</td>`);
   // The period is the configuration's, not text: change it, the notice follows.
   const y = years[years.length - 1];
   await sql('update school_year set anonymize_after_days = ? where code = ?', [y.anonymize_after_days + 35, y.code]);
@@ -221,6 +222,17 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
   await note(a.reference, 'sms', '+212612345678');
   await note(a.reference, 'email', 'director@school.example.ma');
   await note(other.reference, 'email', 'famille-b@example.ma');
+  // A help request of A (asked while signed in) answered by the school; one of B.
+  const [helper] = await sql<{ id: string }>(`select id from staff_user order by username limit 1`);
+  const helpAt = new Date('2026-12-01T11:00:00.000Z');
+  const help = async (accountId: string, message: string) => (await sql<{ id: string }>(
+    `insert into help_request (id, ticket_hash, topic, message, reference, directorate_code, channel, contact, language, parent_account_id, status, created_at, first_answered_at)
+     values (gen_random_uuid(), ?, 'rectification', ?, ?, ?, 'email', ?, 'fr', ?, 'answered', ?, ?) returning id::text as id`,
+    [randomUUID().replace(/-/g, ''), message, a.reference, school.directorateCode, 'famille-a@example.ma', accountId, helpAt, new Date(helpAt.getTime() + 3600_000)]))[0].id;
+  const helpA = await help(a.accountId, 'Le prénom est mal écrit');
+  await help(other.accountId, `Question de B ${stamp}`);
+  await sql(`insert into help_answer (id, help_request_id, seq, body, staff_user_id, created_at) values (gen_random_uuid(), ?, 1, 'Corrigé', ?, ?)`,
+    [helpA, helper.id, new Date(helpAt.getTime() + 3600_000)]);
 
   const res = await a.b.get('/space/my-data.json');
   expect(res.status).toBe(200);
@@ -238,7 +250,7 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
   const s = validSubmission(school);
   const father = { ...s.father, email: 'famille-a@example.ma', phone: '+212612345678', cin: 'AB123456' };
   const mother = { ...s.mother };
-  expect(Object.keys(doc)).toEqual(['format', 'generatedAt', 'account', 'drafts', 'requests', 'accountMessages']);
+  expect(Object.keys(doc)).toEqual(['format', 'generatedAt', 'account', 'drafts', 'requests', 'accountMessages', 'helpRequests']);
   expect(doc.format).toBe('tasjil-my-data/1');
   expect(doc.account).toEqual({
     id: a.accountId, email: a.identifier.toLowerCase(), phone: null, language: 'fr',
@@ -286,9 +298,14 @@ test('my data: the JSON download holds exactly the family\'s account, request (s
   }]);
   expect(doc.accountMessages).toEqual(codes.map((c) => ({ purpose: 'verify', channel: 'email', createdAt: iso(c.created_at), consumedAt: iso(c.consumed_at), expiresAt: iso(c.expires_at) })));
   expect(codes).toHaveLength(1);
+  expect(doc.helpRequests).toEqual([{
+    topic: 'rectification', message: 'Le prénom est mal écrit', reference: a.reference, channel: 'email', contact: 'famille-a@example.ma', language: 'fr', status: 'answered',
+    createdAt: '2026-12-01T11:00:00.000Z', firstAnsweredAt: '2026-12-01T12:00:00.000Z', closedAt: null,
+    answers: [{ body: 'Corrigé', at: '2026-12-01T12:00:00.000Z' }],
+  }]);
   // Nothing of the other family, nor of the director.
   const text = JSON.stringify(doc);
-  for (const foreign of [other.reference, other.accountId, other.identifier.toLowerCase(), `PRIV-B-${stamp}`, 'famille-b@example.ma', 'director@school.example.ma']) expect(text).not.toContain(foreign);
+  for (const foreign of [other.reference, other.accountId, other.identifier.toLowerCase(), `PRIV-B-${stamp}`, `Question de B ${stamp}`, 'famille-b@example.ma', 'director@school.example.ma']) expect(text).not.toContain(foreign);
 
   // The readable page, in both languages; the photo as a download; another family's photo refused.
   for (const lang of ['ar', 'fr'] as const) {

@@ -94,6 +94,7 @@ export interface RetentionFacts {
   draftDays: number;
   unverifiedAccountDays: number;
   codeHours: number;
+  helpRequestDays: number;
 }
 
 export async function retentionFacts(em: EntityManager): Promise<RetentionFacts> {
@@ -104,6 +105,7 @@ export async function retentionFacts(em: EntityManager): Promise<RetentionFacts>
     draftDays: PARENT_SPACE_RETENTION.draftDays,
     unverifiedAccountDays: PARENT_SPACE_RETENTION.unverifiedAccountDays,
     codeHours: PARENT_SPACE_RETENTION.codeHours,
+    helpRequestDays: PARENT_SPACE_RETENTION.helpRequestDays,
   };
 }
 

@@ -16,7 +16,9 @@
  *   status, dates — not their text) and the photo as a link (`photo.download`): the photo is a
  *   separate download (`/space/my-data/photos/<reference>.jpg`), not base64 in the JSON, to keep
  *   the document small and readable;
- * - `accountMessages`: the one-time codes sent to the account (purpose, channel, dates; never the code).
+ * - `accountMessages`: the one-time codes sent to the account (purpose, channel, dates; never the code);
+ * - `helpRequests`: the help requests asked while signed in (topic, message, reference, how to
+ *   answer, status, dates) with the staff's answers (text and date; not the staff member).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -99,7 +101,22 @@ export async function myData(em: EntityManager, accountId: string, now: Date = n
       };
     }),
     accountMessages: codes.map((c) => ({ purpose: c.purpose, channel: c.channel, createdAt: iso(c.createdAt), consumedAt: iso(c.consumedAt), expiresAt: iso(c.expiresAt) })),
+    helpRequests: await helpRequestsOf(em, accountId),
   };
+}
+
+/** The help requests the account asked, oldest first, each with its answers. */
+async function helpRequestsOf(em: EntityManager, accountId: string): Promise<Json[]> {
+  const conn = em.getConnection();
+  const rows = await conn.execute<Array<Record<string, unknown>>>(
+    `select h.id, h.topic, h.message, h.reference, h.channel, h.contact, h.language, h.status, h.created_at, h.first_answered_at, h.closed_at,
+            coalesce((select json_agg(json_build_object('body', a.body, 'at', a.created_at) order by a.seq) from help_answer a where a.help_request_id = h.id), '[]'::json) as answers
+       from help_request h where h.parent_account_id = ? order by h.created_at, h.id`, [accountId]);
+  return rows.map((h) => ({
+    topic: h.topic, message: h.message, reference: h.reference ?? null, channel: h.channel, contact: h.contact, language: h.language, status: h.status,
+    createdAt: iso(h.created_at as Date), firstAnsweredAt: iso(h.first_answered_at as Date | null), closedAt: iso(h.closed_at as Date | null),
+    answers: (h.answers as Array<{ body: string; at: string }>).map((a) => ({ body: a.body, at: iso(new Date(a.at)) })),
+  }));
 }
 
 /** The photo of one of the account's requests, or null (not theirs, none, anonymised). */
