@@ -245,6 +245,9 @@ describe('the form in steps', () => {
     const refused = await b.postForm(`/space/requests/${reference}/edit`, { _csrf: spacePage.token });
     expect(refused.headers.get('location')).toBe('/space?refused=alreadyOpened');
 
+    // The supporting documents: a link on the card to the request's documents page, open to the owning account.
+    expect(spacePage.html).toContain(`<a href="/pre-registrations/${reference}/documents" class="documents-link">`);
+    expect((await b.get(`/pre-registrations/${reference}/documents`)).status).toBe(200);
     // Withdrawal: a link on the card to the confirmation page; a POST without the confirmation goes there, with it withdraws.
     expect(spacePage.html).toContain(`<a href="/space/requests/${reference}/withdraw" class="withdraw-link">`);
     const unconfirmed = await b.postForm(`/space/requests/${reference}/withdraw`, { _csrf: spacePage.token });
