@@ -151,7 +151,7 @@ describe('supervision dashboard', () => {
     const html = await (await b.get('/staff/supervision/?lang=fr')).text();
     // The first section of the page is the late list, before the tables by directorate and school.
     expect([...html.matchAll(/<section aria-labelledby="([^"]+)"/g)].map((x) => x[1])).toEqual(
-      ['late-title', 'by-directorate', 'by-school', 'decisions-title', 'waiting-title', 'daily-title', 'seats-title']);
+      ['late-title', 'documents-title', 'by-directorate', 'by-school', 'decisions-title', 'waiting-title', 'daily-title', 'seats-title']);
     const rows = (id: string) => [...(new RegExp(`<table id="${id}"[\\s\\S]*?</table>`).exec(html)?.[0] ?? '').matchAll(/<tr data-code="([^"]+)" data-severity="([^"]+)"[^>]*>([\s\S]*?)<\/tr>/g)]
       .map((x) => [x[1], x[2], [...x[3].matchAll(/<(?:td|th)[^>]*>([\s\S]*?)<\/(?:td|th)>/g)].map((c) => c[1].replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'").trim())]);
     // A02: one request waiting 20 days (> 14); A01: one waiting 10 days (> 7); A04: no request at all; A03 is on time.

@@ -276,7 +276,14 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
   const history = await staff.get(`/staff/requests/${reference}/history`);
   expect(history.status).toBe(200);
   const historyHtml = await history.text();
-  expect(historyHtml).toContain('data-kind="started"');
-  expect(historyHtml).toContain('data-kind="updateAccepted"');
-  expect(historyHtml).toContain('data-kind="completed"');
+  // The history in words (submitted, checks, the decision, the end); the raw events behind a link.
+  expect([...historyHtml.matchAll(/<li data-kind="([a-zA-Z]+)"/g)].map((m) => m[1]).filter((k) => ['submitted', 'checks', 'rejected', 'completed'].includes(k)))
+    .toEqual(['submitted', 'checks', 'rejected', 'completed']);
+  expect((await staff.get(`/staff/requests/${reference}/history/events`)).status).toBe(403); // the raw events: supervisors only
+  const supervisor = new Browser(t.baseUrl);
+  expect((await signInStaff(supervisor, `supervisor.${school.directorateCode}`, school.director.password)).status).toBe(303);
+  const events = await (await supervisor.get(`/staff/requests/${reference}/history/events`)).text();
+  expect(events).toContain('data-kind="started"');
+  expect(events).toContain('data-kind="updateAccepted"');
+  expect(events).toContain('data-kind="completed"');
 });

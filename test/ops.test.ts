@@ -124,7 +124,7 @@ describe('readiness', () => {
 });
 
 describe('errors', () => {
-  test('a server error is logged with its stack and request id, the path masked; the client gets no stack', async () => {
+  test('PostgreSQL away: 503 with Retry-After and the bilingual message, logged as a warning with the request id, the error code and the path masked; no stack or detail answered', async () => {
     const deadPort = await freePort();
     const orm = await MikroORM.init({ ...ormOptions(`postgres://postgres@127.0.0.1:${deadPort}/tasjil_nowhere`), connect: false });
     const lines: string[] = [];
@@ -133,21 +133,60 @@ describe('errors', () => {
     try {
       const reference = 'P27-ABCDE-FGHJK';
       const res = await fetch(`${app.url}/api/v1/pre-registrations/${reference}?name=Yassine`, { headers: { 'X-Request-Id': 'err-probe-1' } });
-      expect(res.status).toBeGreaterThanOrEqual(500);
-      const body = await res.text();
-      expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
-      expect(body).not.toContain('ECONNREFUSED');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('10');
+      const body = await res.json() as { error: string; message: { ar: string; fr: string } };
+      expect(body).toEqual({
+        error: 'unavailable',
+        message: {
+          ar: 'الخدمة غير متاحة للحظات. المرجو إعادة المحاولة بعد بضع ثوان (تحتفظ الصفحة السابقة بما كتبتموه). إعادة إرسال نفس الاستمارة لا تنشئ طلبا مكررا.',
+          fr: 'Le service est indisponible pour quelques instants. Réessayez dans quelques secondes (la page précédente garde ce que vous avez saisi). Renvoyer le même formulaire ne crée pas de doublon.',
+        },
+      });
       const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      const failure = logged.find((l) => l.msg === 'request failed');
-      expect(failure).toMatchObject({ level: 50, reqId: 'err-probe-1', path: '/api/v1/pre-registrations/:reference' });
-      expect((failure!.err as { stack: string }).stack).toMatch(/\n\s+at /);
+      const away = logged.find((l) => l.msg === 'dependency unavailable');
+      expect(away).toMatchObject({ level: 40, reqId: 'err-probe-1', path: '/api/v1/pre-registrations/:reference', dependency: { code: 'ECONNREFUSED' } });
+      expect(logged.find((l) => l.msg === 'request failed')).toBeUndefined();
       const completed = logged.find((l) => l.msg === 'request errored' || l.msg === 'request completed');
       expect(completed).toMatchObject({ reqId: 'err-probe-1', req: { method: 'GET', path: '/api/v1/pre-registrations/:reference' }, route: '/api/v1/pre-registrations/:reference' });
       expect(lines.join('\n')).not.toContain(reference);
       expect(lines.join('\n')).not.toContain('Yassine');
+      // A page: the same answer as HTML, in the page's language then the other.
+      const page = await fetch(`${app.url}/pre-registrations/${reference}?lang=fr`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('10');
+      const html = await page.text();
+      expect(html).toContain('Service momentanément indisponible');
+      expect(html).toContain('الخدمة غير متاحة مؤقتا');
+      expect(html).not.toMatch(/ECONNREFUSED|\bat .*\.(ts|js):\d+/);
     } finally {
       await app.stop();
       await orm.close(true).catch(() => undefined);
+    }
+  });
+
+  test('a defect (an error that is not a dependency away) is a 500, logged with its stack and request id; the client gets no stack', async () => {
+    const express = (await import('express')).default;
+    const { errorHandler } = await import('../web/http/errors');
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
+    const app = express();
+    app.get('/api/v1/boom', () => { throw new TypeError('cannot read properties of undefined'); });
+    app.use(errorHandler((err, req) => log.error({ err, reqId: req.get('x-request-id'), path: req.path }, 'request failed')));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/boom`, { headers: { 'X-Request-Id': 'err-probe-2' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('retry-after')).toBeNull();
+      const body = await res.text();
+      expect(JSON.parse(body).error).toBe('server');
+      expect(body).not.toMatch(/\bat .*\.(ts|js):\d+|cannot read/);
+      const failure = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request failed');
+      expect(failure).toMatchObject({ level: 50, reqId: 'err-probe-2', path: '/api/v1/boom', err: { type: 'TypeError', message: 'cannot read properties of undefined' } });
+      expect((failure!.err as { stack: string }).stack).toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

@@ -288,7 +288,10 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.use('/', parentRouter(routeDeps, csrf));
 
   app.use((req, res) => { sendError(req, res, 404, 'error.notFound'); });
-  app.use(errorHandler((err, req) => req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed')));
+  app.use(errorHandler(
+    (err, req) => req.log.error({ err, path: maskedPath(req.originalUrl) }, 'request failed'),
+    (away, req) => req.log.warn({ dependency: away, path: maskedPath(req.originalUrl) }, 'dependency unavailable'),
+  ));
   return {
     app,
     close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); await help.close(); },

@@ -68,6 +68,29 @@ export function inputErrorOf(err: unknown): InputError | null {
   return null;
 }
 
+/** Error codes of a dependency that is away (sockets; PostgreSQL's admin shutdown, cannot connect now, too many connections, connection failures). */
+const AWAY_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006',
+]);
+/** Seconds a client is asked to wait when PostgreSQL or Temporal is briefly away. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Whether an error means PostgreSQL or Temporal is (briefly) away rather than a defect: a refused
+ * or broken connection, a pool that cannot get one, PostgreSQL refusing connections, Temporal's
+ * gRPC `UNAVAILABLE` (14). Looks through the causes MikroORM, knex and the Temporal client wrap.
+ */
+export function isDependencyUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; previous?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && AWAY_CODES.has(e.code)) return true;
+  if (e.code === 14) return true; // gRPC UNAVAILABLE (Temporal)
+  if (typeof e.message === 'string' && /Timeout acquiring a connection|Connection terminated|connection to server .* failed|14 UNAVAILABLE/.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDependencyUnavailable(x, depth + 1))) return true;
+  return isDependencyUnavailable(e.previous, depth + 1) || isDependencyUnavailable(e.cause, depth + 1);
+}
+
 /** The language of a request that may not have reached the language middleware yet. */
 function languageOf(req: Request, res: Response): Language {
   if (res.locals.lang === 'ar' || res.locals.lang === 'fr') return res.locals.lang;
@@ -102,11 +125,28 @@ export function sendError(req: Request, res: Response, status: number, key: stri
   });
 }
 
-/** The application's last middleware: input errors → 400/413, CSRF → 403, anything else → 500 (logged by `logServerError`, no details answered). */
-export function errorHandler(logServerError: Logger | ((err: unknown, req: Request) => void)): ErrorRequestHandler {
+/**
+ * The application's last middleware: input errors → 400/413, CSRF → 403, PostgreSQL or Temporal
+ * away → 503 with `Retry-After` (logged as a warning with the error's code, nothing written: the
+ * services write in one statement or one transaction), anything else → 500 (logged by
+ * `logServerError`, no details answered).
+ */
+export function errorHandler(
+  logServerError: Logger | ((err: unknown, req: Request) => void),
+  logUnavailable?: (err: { code: string; message: string }, req: Request) => void,
+): ErrorRequestHandler {
   const logError = typeof logServerError === 'function' ? logServerError
     : (err: unknown, req: Request) => logServerError.error({ err: { message: (err as Error).message, name: (err as Error).name }, path: req.path }, 'request failed');
   return (err, req, res, _next) => {
+    if (isDependencyUnavailable(err)) {
+      const e = err as { code?: unknown; message?: unknown };
+      const seen = { code: String(e.code ?? 'unavailable'), message: String(e.message ?? '').slice(0, 200) };
+      if (logUnavailable) logUnavailable(seen, req); else logError(err, req);
+      if (res.headersSent) { res.end(); return; }
+      res.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      sendError(req, res, 503, 'error.unavailable');
+      return;
+    }
     const input = inputErrorOf(err);
     const status = input ? input.status
       : (err as { code?: string }).code === 'EBADCSRFTOKEN' ? 403
