@@ -32,6 +32,10 @@ export class ProvincialDirectorate {
   nameFr!: string;
   kind!: DirectorateKind;
   academy!: Academy;
+  /** Contact for parents (address in both languages, phone in national format); null when unknown. */
+  addressAr?: string | null;
+  addressFr?: string | null;
+  phone?: string | null;
 }
 export const ProvincialDirectorateSchema = new EntitySchema<ProvincialDirectorate>({
   class: ProvincialDirectorate,
@@ -42,6 +46,9 @@ export const ProvincialDirectorateSchema = new EntitySchema<ProvincialDirectorat
     nameFr: { type: 'string', length: 120 },
     kind: { type: 'string', length: 2 },
     academy: { kind: 'm:1', entity: () => Academy, index: true },
+    addressAr: { type: 'string', length: 300, nullable: true },
+    addressFr: { type: 'string', length: 300, nullable: true },
+    phone: { type: 'string', length: 20, nullable: true },
   },
 });
 

@@ -25,6 +25,7 @@ import { staffRouter } from './routes/staff';
 import { apiRouter } from './routes/api';
 import { apiParentRouter } from './routes/apiParent';
 import { apiSchoolMapRouter } from './routes/apiSchoolMap';
+import { placesRouter } from './routes/places';
 import { devRouter } from './routes/dev';
 import { codecRouter } from './routes/codec';
 import { apiDocumentsRouter, documentsRouter } from './routes/documents';
@@ -283,6 +284,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   const accounts = accountRouter(deps, csrf, auth);
   app.use('/account', accounts.router);
   app.use('/space', spaceRouter(routeDeps, csrf));
+  app.use('/', placesRouter(routeDeps));
   const help = helpRouter(routeDeps, csrf);
   app.use('/help', help.router);
   app.use('/', parentRouter(routeDeps, csrf));

@@ -43,6 +43,10 @@ const demoMapFile = z.object({
       }),
     )
     .min(1),
+  /** Demo contacts of the map's provincial directorates (shown when a commune has no online map). */
+  directorates: z
+    .array(z.object({ code: z.string(), addressAr: z.string().min(1).max(300), addressFr: z.string().min(1).max(300), phone: z.string().regex(/^0[5-8]\d{8}$/) }))
+    .default([]),
 });
 
 /** The demo school map as read from its JSON file. */
@@ -162,6 +166,10 @@ export async function seedDemoSchoolMap(em: EntityManager, map: DemoSchoolMap = 
     [...map.schools.map((s) => s.code), ...pairs.flat()],
     'all',
   );
+  for (const d of map.directorates) {
+    const updated = await em.execute('update provincial_directorate set address_ar = ?, address_fr = ?, phone = ? where code = ?', [d.addressAr, d.addressFr, d.phone, d.code], 'run');
+    if (!(updated as { affectedRows?: number }).affectedRows) throw new Error(`Demo school map: directorate ${d.code} does not exist`);
+  }
   const capacities = await upsertRows(
     em,
     'school_capacity',

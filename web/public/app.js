@@ -47,3 +47,42 @@ document.addEventListener('DOMContentLoaded', function () {
   var summary = document.querySelector('.error-summary[tabindex]');
   if (summary) { summary.focus(); }
 });
+
+// Place of residence: filters as one types (the search form works without this, by reloading the page).
+// The results come from /places/results, the same fragment the page renders; the count is read out.
+(function () {
+  var form = document.querySelector('form[data-place-search]');
+  var input = form && form.querySelector('input[name="place"]');
+  var count = document.getElementById('place-count');
+  if (!form || !input || !count) return;
+  var timer = null;
+  var latest = 0;
+  var run = function () {
+    var q = input.value.trim();
+    if (q.length < 2 || q.length > Number(input.maxLength > 0 ? input.maxLength : 60)) return;
+    var ticket = ++latest;
+    var url = '/places/results?place=' + encodeURIComponent(q) + '&field=' + encodeURIComponent(form.dataset.field || 'zone') + '&current=' + encodeURIComponent(form.dataset.current || '');
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' } }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+      var target = document.getElementById('place-results');
+      if (html === null || ticket !== latest || !target) return;
+      var box = document.createElement('div');
+      box.innerHTML = html;
+      var fresh = box.querySelector('#place-results');
+      if (!fresh) return;
+      target.replaceWith(fresh);
+      count.textContent = fresh.getAttribute('data-count') || '';
+      var choose = document.querySelector('[data-place-choose]');
+      if (choose) choose.hidden = !fresh.querySelector('input[type=radio]');
+    }).catch(function () { /* the search button still works */ });
+  };
+  input.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 250);
+  });
+  form.addEventListener('submit', function (e) {
+    if (!window.fetch) return;
+    e.preventDefault();
+    clearTimeout(timer);
+    run();
+  });
+})();

@@ -19,6 +19,7 @@ import { translator } from '../i18n';
 import { requireParent } from './account';
 import { summaryLabel, withdrawalModel } from './parent';
 import * as map from '../services/schoolMap';
+import { greenNumber, placeSearchModel, shownPlace, type PlaceSearchModel } from './places';
 import { MAX_PHOTO_BYTES, normalizePhoto, storePhoto } from '../services/photos';
 import { profileFrom } from '../services/accounts';
 import { formBody, photoForm } from '../http/bodies';
@@ -110,24 +111,30 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
   });
 
   // ---- one step ----------------------------------------------------------------------------------
-  const renderStep = async (req: Request, res: Response, draft: PreRegistrationDraft, step: Step, opts: { errors?: FieldError[]; status?: number; flash?: string } = {}) => {
+  const renderStep = async (req: Request, res: Response, draft: PreRegistrationDraft, step: Step, opts: { errors?: FieldError[]; status?: number; flash?: string; search?: PlaceSearchModel } = {}) => {
     const lang: Language = res.locals.lang;
     const t = translator(lang);
     const db = em();
-    const errors = opts.errors ?? [];
+    // The residence is one field now (the place found by typing): its commune's error is the place's.
+    const errors = (opts.errors ?? []).map((e) => (e.field.startsWith('residence.') ? { ...e, field: 'residence.residenceZoneCode' } : e))
+      .filter((e, i, all) => !e.field.startsWith('residence.') || all.findIndex((x) => x.field === e.field) === i);
     const byField = errors.length ? errorsByField(errors, (k, p) => t(k, p ?? {}) as string) : undefined;
     const data = draft.data;
     const model: Record<string, unknown> = {};
     if (step === 'school') {
       const residence = obj(data.residence) as Record<string, string>;
-      model.academies = await map.academies(db, lang);
-      model.directorates = residence.academy ? await map.directorates(db, lang, residence.academy) : [];
-      model.communes = residence.directorate ? await map.communes(db, lang, residence.directorate) : [];
-      model.zones = residence.communeCode ? await map.zones(db, lang, residence.communeCode) : [];
-      model.schools = residence.residenceZoneCode ? await map.schoolsForZone(db, lang, residence.residenceZoneCode) : [];
-      model.otherSchools = residence.residenceZoneCode && residence.directorate ? await map.otherSchools(db, lang, residence.directorate, residence.residenceZoneCode) : [];
-      model.noZones = Boolean(residence.communeCode) && (model.zones as unknown[]).length === 0;
-      model.demoNotice = (model.schools as Array<{ isDemo: boolean }>).some((s) => s.isDemo) || (model.zones as unknown[]).length > 0;
+      const zoneCode = str(residence.residenceZoneCode);
+      const chosen = zoneCode ? await map.placeOfZone(db, lang, zoneCode) : null;
+      const found = opts.search ?? { status: 200, query: '', search: null, error: null };
+      model.chosenPlace = chosen ? shownPlace(chosen) : null;
+      model.placeSearch = {
+        action: `/space/drafts/${draft.id}/school`, radioName: 'residence[residenceZoneCode]', current: zoneCode, keep: [],
+        query: found.query, search: found.search, error: found.error, max: map.PLACE_QUERY_MAX, greenNumber,
+      };
+      model.greenNumber = greenNumber;
+      model.schools = chosen ? await map.schoolsForZone(db, lang, zoneCode) : [];
+      model.otherSchools = chosen ? await map.otherSchools(db, lang, chosen.directorateCode, zoneCode) : [];
+      model.demoNotice = (model.schools as Array<{ isDemo: boolean }>).some((s) => s.isDemo);
       const zoneSchools = model.schools as Array<{ code: string }>;
       // A zone served by one school: that school is chosen unless the parent picked another one.
       model.schoolPick = data.schoolChoice === 'other' ? 'other' : str(data.schoolCode) || (zoneSchools.length === 1 ? zoneSchools[0].code : '');
@@ -149,6 +156,9 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       const siblings = Array.isArray(data.siblings) ? data.siblings : [];
       if (siblings.length === 0) data.siblings = [{}];
     }
+    // The place's error shows at the search field (the residence is found by typing).
+    const search = model.placeSearch as { error: unknown } | undefined;
+    if (search && !search.error && byField?.['residence.residenceZoneCode']) search.error = { message: byField['residence.residenceZoneCode'] };
     res.status(opts.status ?? 200).render(`space/step`, {
       ...model,
       title: `${errors.length ? `${t('error.titlePrefix')} ` : ''}${t(`space.step.${step}`)} — ${t('space.form.title')}`,
@@ -171,7 +181,8 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
     const step = String(req.params.step);
     if (!draft || !isStep(step)) { notFound(res); return; }
     if (step === 'review') { await renderReview(req, res, draft); return; }
-    await renderStep(req, res, draft, step, { flash: req.query.saved === '1' ? 'space.saved' : req.query.saved === 'photo' ? 'space.photoSaved' : undefined });
+    const search = step === 'school' ? await placeSearchModel(db, res.locals.lang, req.query.place) : undefined;
+    await renderStep(req, res, draft, step, { search, status: search?.status, flash: req.query.saved === '1' ? 'space.saved' : req.query.saved === 'photo' ? 'space.photoSaved' : undefined });
   });
 
   /** Saves what a step posted; then moves on (when the step is valid), back, or stays. */
@@ -183,22 +194,28 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
     const body = obj(req.body);
     const action = str(body.action) || 'next';
     let flash: string | undefined;
+    let placeChanged = false;
     if (step === 'school') {
-      // The chooser: a choice that no longer belongs to the one above it (changed higher up) is cleared.
+      // The place found by typing: a residence zone posted sets the whole chain (academy, directorate,
+      // commune) from the school map; none posted keeps the place already chosen.
       const lang: Language = res.locals.lang;
-      const posted = obj(body.residence);
-      const after = { academy: str(posted.academy), directorate: str(posted.directorate), communeCode: str(posted.communeCode), residenceZoneCode: str(posted.residenceZoneCode) };
-      const inList = async (list: Promise<Array<{ code: string }>>, code: string) => (await list).some((x) => x.code === code);
-      if (after.directorate && !(after.academy && await inList(map.directorates(db, lang, after.academy), after.directorate))) after.directorate = '';
-      if (after.communeCode && !(after.directorate && await inList(map.communes(db, lang, after.directorate), after.communeCode))) after.communeCode = '';
-      if (after.residenceZoneCode && !(after.communeCode && await inList(map.zones(db, lang, after.communeCode), after.residenceZoneCode))) after.residenceZoneCode = '';
+      const before = obj(draft.data.residence) as Record<string, string>;
+      const zoneCode = str(obj(body.residence).residenceZoneCode);
+      const chain = zoneCode ? await map.zoneChain(db, zoneCode) : null;
+      const after = chain
+        ? { academy: chain.academy.code, directorate: chain.directorate.code, communeCode: chain.commune.code, residenceZoneCode: chain.zone.code }
+        : { academy: str(before.academy), directorate: str(before.directorate), communeCode: str(before.communeCode), residenceZoneCode: str(before.residenceZoneCode) };
+      placeChanged = after.residenceZoneCode !== str(before.residenceZoneCode);
       body.residence = after;
+      const inList = async (list: Promise<Array<{ code: string }>>, code: string) => (await list).some((x) => x.code === code);
       const pick = str(body.schoolPick);
       body.schoolChoice = pick === 'other' ? 'other' : 'zone';
       body.schoolCode = pick === 'other' ? '' : pick;
       body.otherSchoolCode = pick === 'other' ? str(body.otherSchoolCode) : '';
       if (body.schoolCode && !(after.residenceZoneCode && await inList(map.schoolsForZone(db, lang, after.residenceZoneCode), str(body.schoolCode)))) body.schoolCode = '';
       if (body.otherSchoolCode && !(after.residenceZoneCode && await inList(map.otherSchools(db, lang, after.directorate, after.residenceZoneCode), str(body.otherSchoolCode)))) body.otherSchoolCode = '';
+      // A new place without a school of that place chosen in the same post: its schools are shown next.
+      placeChanged = placeChanged && !body.schoolCode && !body.otherSchoolCode;
     }
     if (step === 'photo') {
       const tooLarge = (req as Request & { photoTooLarge?: boolean }).photoTooLarge;
@@ -231,6 +248,12 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
     }
     draft.updatedAt = new Date();
     const index = STEPS.indexOf(step);
+    if (step === 'school' && placeChanged && (action === 'next' || action === 'place')) {
+      // A new place: the page again, with the schools of that place to choose from.
+      await db.flush();
+      res.redirect(303, `/space/drafts/${draft.id}/school`);
+      return;
+    }
     if (action === 'next') {
       const errors = await draftErrors(db, draft, step);
       if (errors.length) {
