@@ -326,6 +326,9 @@ async function auditSpace(lang: Lang, width: number): Promise<string[]> {
   await visit('space', '/space');
   expect([await page.locator('#drafts li').count(), await page.locator('#requests li').count()]).toEqual([1, 1]);
   for (const step of STEPS) await visit(`space-step-${step}`, `/space/drafts/${space.draftId}/${step}`);
+  // The residence step with places found by typing: zones to choose, a commune without an online map (its directorate's contact).
+  await visit('space-step-school-search', `/space/drafts/${space.draftId}/school?place=${encodeURIComponent('اكدال')}`);
+  await visit('space-step-school-nomap', `/space/drafts/${space.draftId}/school?place=${encodeURIComponent('Bab Berred')}`);
   expect(await page.locator('#submit-request').count()).toBe(1); // the review page is complete
   await visit('space-receipt', `/pre-registrations/${space.reference}/receipt`);
   await visit('space-withdraw', `/space/requests/${space.reference}/withdraw`);
@@ -351,7 +354,7 @@ test.each(LANGS)('parent pages and staff sign-in in %s at 360 and 1280 px: no se
   expect(problems).toEqual([]);
 }, 120000);
 
-test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, space, 8 steps, a step with errors, receipt — no serious/critical axe violation, no overflow at 360 px, < 100 KB', async (lang) => {
+test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, space, 8 steps, the residence step with places found (zones, a commune without a map), a step with errors, receipt — no serious/critical axe violation, no overflow at 360 px, < 100 KB', async (lang) => {
   const problems = (await Promise.all(WIDTHS.map((width) => auditSpace(lang, width)))).flat();
   if (problems.length) console.log(problems.join('\n'));
   expect(problems).toEqual([]);
@@ -360,6 +363,6 @@ test.each(LANGS)('the parents\' space in %s at 360 and 1280 px: account pages, s
 test('page weights are written to test-output/page-weights.json', () => {
   fs.writeFileSync(path.join(OUT, 'page-weights.json'), `${JSON.stringify({ limitBytes: MAX_BYTES, excludes: 'the child photo', pages: weights }, null, 2)}\n`);
   const all = Object.values(weights).flatMap((w) => Object.values(w));
-  expect(all.length).toBe((16 + 17) * LANGS.length * WIDTHS.length); // 16 parent pages, 17 in the space (8 steps)
+  expect(all.length).toBe((16 + 19) * LANGS.length * WIDTHS.length); // 16 parent pages, 19 in the space (8 steps, 2 place searches)
   expect(Math.max(...all)).toBeLessThan(MAX_BYTES);
 });

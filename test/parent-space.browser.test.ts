@@ -11,8 +11,9 @@
  *   step shows the Hijri date computed from the birth date;
  * - part-way, "save and continue later", signs out, signs in again in a new browser context (another
  *   device) and resumes from the space;
- * - chooses the residence and school without JavaScript (Arabic: "update lists" after each choice)
- *   or with it (French: each choice reloads the lists by itself);
+ * - finds the place of residence by typing part of its name, without JavaScript (Arabic: the search
+ *   button reloads the page with the results) or with it (French: results as one types), chooses it,
+ *   sees the other-school reason appear only when that choice is ticked, and chooses the school;
  * - uploads the photo (Arabic: the HEIC fixture from an iPhone; French: a JPEG made with sharp),
  *   checks every part of the review page, submits and reads the reference on the status page;
  * - then edits the request from the space (the child's first name), sends the changes, and withdraws it.
@@ -432,20 +433,26 @@ async function fillAndSubmit(lang: Lang): Promise<void> {
   // 6. Residence and school.
   expect(new URL(page.url()).pathname).toBe(`/space/drafts/${draftId}/school`);
   expect(await h1(page)).toBe(T('space.step.school'));
-  const chooser: Array<[string, string]> = [
-    ['field.academy', place.academy[lang]], ['field.directorate', place.directorate[lang]], ['field.commune', place.commune[lang]], ['field.residenceZone', place.zone[lang]],
-  ];
-  for (const [label, name] of chooser) {
-    const select = page.getByLabel(T(label) as string, { exact: true });
-    if (j.javaScriptForSchool) {
-      // The choice reloads the lists by itself.
-      await navigates(page, () => select.selectOption({ label: name }));
-    } else {
-      await select.selectOption({ label: name });
-      await press(page, page.getByRole('button', { name: T('space.refreshLists') as string, exact: true }));
-    }
-    expect(await page.getByLabel(T(label) as string, { exact: true }).locator('option:checked').textContent()).toBe(name);
+  // The place found by typing part of the zone's name: without JavaScript the search button reloads
+  // the page with the results; with it, the results come as one types and their count is read out.
+  const search = page.getByLabel(T('flow.place.label') as string, { exact: true });
+  const zoneLine = T('residence.zoneLine', { zone: place.zone[lang], commune: place.commune[lang], directorate: place.directorate[lang] }) as string;
+  if (j.javaScriptForSchool) {
+    await search.pressSequentially(place.zone[lang].slice(0, 5), { delay: 30 });
+    await page.getByRole('radio', { name: zoneLine, exact: true }).waitFor();
+    expect(norm(await page.locator('#place-count').textContent())).toMatch(new RegExp(`^${escapeRe(norm(T('flow.place.count', { count: 9 }) as string)).replace('9', '\\d+')}$`));
+  } else {
+    await search.fill(place.zone[lang]);
+    await press(page, page.getByRole('button', { name: T('flow.place.search') as string, exact: true }));
+    expect(norm(await page.locator('#place-count').textContent())).toBe(norm(T('flow.place.count', { count: 1 }) as string));
   }
+  await page.getByRole('radio', { name: zoneLine, exact: true }).check();
+  await press(page, page.getByRole('button', { name: T('residence.choose') as string, exact: true }));
+  expect(norm(await page.locator('#chosen-place').textContent())).toBe(norm(`${T('flow.place.chosen')}${lang === 'fr' ? '\u00a0:' : ':'} ${zoneLine}`));
+  // The other school and its reason appear only when chosen (CSS, no script).
+  expect(await page.getByLabel(T('field.schoolChoiceReason') as string, { exact: true }).isVisible()).toBe(false);
+  await page.getByRole('radio', { name: new RegExp(`^${escapeRe(T('flow.wantsOther') as string)}`) }).check();
+  expect(await page.getByLabel(T('field.schoolChoiceReason') as string, { exact: true }).isVisible()).toBe(true);
   const schoolRadio = page.getByRole('group', { name: T('parent.form.schoolStep') as string, exact: true })
     .getByRole('radio', { name: new RegExp(`^${escapeRe(place.school[lang])} .*${escapeRe(place.schoolCode)}`) });
   await schoolRadio.check();
