@@ -115,3 +115,18 @@ test('choosing a place found (no JavaScript): the step again with that place and
   expect(page).toContain('<p class="panel" id="chosen-place">Lieu de résidence choisi : <strong>Agdal — commune Agdal Riyad — direction Rabat</strong></p>');
   expect(page).toContain('name="schoolPick"');
 });
+
+test('the one-page form: the same search (radios named zone), a zone chosen opens the form with the whole chain; too long: 400 in both languages', async () => {
+  const anon = new Browser(t.baseUrl);
+  const res = await anon.get(`/pre-registration/new?lang=fr&level=primary1&place=${encodeURIComponent('ain diab')}`);
+  expect(res.status).toBe(200);
+  const html = plain(await res.text());
+  expect(placesIn(html)).toEqual(['Aïn Diab — commune Anfa — direction Casablanca-Anfa']);
+  expect(html).toContain('<input type="radio" id="place-0" name="zone" value="06.141.01.01-Z01">');
+  const chosen = await (await anon.get('/pre-registration/new?lang=fr&level=primary1&place=ain+diab&zone=06.141.01.01-Z01')).text();
+  expect(chosen).toContain('<input type="hidden" name="residence[communeCode]" value="06.141.01.01">');
+  expect(chosen).toContain('<input type="hidden" name="residence[residenceZoneCode]" value="06.141.01.01-Z01">');
+  const long = await anon.get(`/pre-registration/new?lang=fr&level=primary1&place=${'a'.repeat(PLACE_QUERY_MAX + 1)}`);
+  expect(long.status).toBe(400);
+  expect(plain(await long.text())).toContain('<span class="error-message" id="place-error">Recherche trop longue : 60 caractères au plus. <span lang="ar" dir="rtl">البحث طويل جدا: 60 حرفا على الأكثر.</span></span>');
+});

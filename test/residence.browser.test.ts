@@ -141,6 +141,8 @@ test.each(CASES)('residence step at 360 px in %s, JavaScript %s: the place found
   expect(await panel.locator('a.directorate-phone').getAttribute('href')).toBe('tel:0539986011');
   expect(norm(await panel.locator('a.directorate-phone').textContent())).toBe('05 39 98 60 11');
   expect(await panel.locator('a.green-number').getAttribute('href')).toBe('tel:0800001122');
+  // Nothing to choose there: no "show the schools" button.
+  expect(await page.getByRole('button', { name: T('residence.choose') as string, exact: true }).isVisible()).toBe(false);
   expect(norm(await panel.locator('a.green-number').textContent())).toBe('0800 00 11 22');
   // The place chosen before is kept (nothing typed is lost).
   expect(norm(await page.locator('#chosen-place').textContent())).toContain(zoneLine);

@@ -80,7 +80,7 @@ document.addEventListener('DOMContentLoaded', function () {
     timer = setTimeout(run, 250);
   });
   form.addEventListener('submit', function (e) {
-    if (!window.fetch) return;
+    if (!window.fetch || (e.submitter && e.submitter.hasAttribute('data-place-choose'))) return;
     e.preventDefault();
     clearTimeout(timer);
     run();

@@ -13,6 +13,7 @@ import { findRequestForView, requestView, viewOfRequest, type Proof, type Reques
 import type { Csrf, RouteDeps } from '../app';
 import { hasKey, translator } from '../i18n';
 import * as map from '../services/schoolMap';
+import { greenNumber, placeSearchModel } from './places';
 import {
   DecisionRefused, errorsByField, storedSubmission, submitCorrection, withdrawPreRegistration,
 } from '../services/preRegistrations';
@@ -85,8 +86,14 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       level: str(q.level) === 'preschool' ? 'preschool' : 'primary1',
       academy: str(q.academy), directorate: str(q.directorate), commune: str(q.commune), zone: str(q.zone),
     };
-    // A change higher up the chain clears what is below it.
     const db = em();
+    // A place found by typing (a zone chosen in the results): the whole chain from the school map.
+    if (c.zone && !c.academy) {
+      const chain = await map.zoneChain(db, c.zone);
+      if (chain) Object.assign(c, { academy: chain.academy.code, directorate: chain.directorate.code, commune: chain.commune.code });
+    }
+    const search = await placeSearchModel(db, lang, q.place);
+    // A change higher up the chain clears what is below it.
     const model = await chooserModel(db, lang, c);
     if (c.directorate && !model.directorates.some((d) => d.code === c.directorate)) { c.directorate = ''; c.commune = ''; c.zone = ''; }
     if (c.commune && !model.communes.some((d) => d.code === c.commune)) { c.commune = ''; c.zone = ''; }
@@ -94,8 +101,13 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
     const fixed = await chooserModel(db, lang, c);
     const year = await map.currentSchoolYear(db);
     const requirements = year ? await requirementsFor(db, year.code, c.level) : DEFAULT_REQUIREMENTS;
-    res.render('parent/form', {
+    res.status(search.status).render('parent/form', {
       ...fixed,
+      placeSearch: {
+        action: '/pre-registration/new', radioName: 'zone', current: c.zone, keep: [{ name: 'level', value: c.level }],
+        query: search.query, search: search.search, error: search.error, max: map.PLACE_QUERY_MAX, greenNumber,
+        hasZones: Boolean(search.search?.places.some((p) => p.zoneCode)),
+      },
       documents: formDocumentsModel(requirements, {}, {}, store),
       title: translator(lang)('parent.form.title'),
       schoolYear: year?.code,

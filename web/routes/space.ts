@@ -130,6 +130,7 @@ export function spaceRouter(deps: RouteDeps, csrf: Csrf): Router {
       model.placeSearch = {
         action: `/space/drafts/${draft.id}/school`, radioName: 'residence[residenceZoneCode]', current: zoneCode, keep: [],
         query: found.query, search: found.search, error: found.error, max: map.PLACE_QUERY_MAX, greenNumber,
+        hasZones: Boolean(found.search?.places.some((p) => p.zoneCode)),
       };
       model.greenNumber = greenNumber;
       model.schools = chosen ? await map.schoolsForZone(db, lang, zoneCode) : [];
