@@ -57,7 +57,7 @@ export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; 
   let baseUrl = '';
   let closeApp = async () => undefined as void;
   if (opts.web !== false) {
-    const { app, close } = createApp({ config: { ...config, PORT: 0 }, orm, temporal, log: pino({ level: process.env.TEST_LOG ?? 'silent' }), clock: opts.clock });
+    const { app, close } = createApp({ config: { ...config, PORT: 0 }, orm, temporal, log: pino({ level: 'silent' }), clock: opts.clock });
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     closeApp = close;
