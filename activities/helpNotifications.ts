@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import type { Config } from '../config';
 import { GREEN_NUMBER } from '../domain/help';
@@ -60,6 +60,9 @@ export function renderHelpAnswer(lang: Lang, data: { from: string; createdAt: Da
   return { subject: t.subject({}), text, html, sms };
 }
 
+/** Attempts of `notifyHelpAnswer` that wait for the answer's transaction to commit before it is treated as rolled back. */
+export const HELP_ANSWER_VISIBLE_ATTEMPTS = 8;
+
 /** Builds `notifyHelpAnswer`. */
 export function createHelpNotificationActivities(deps: { orm: MikroORM; config: Config; mailer: Mailer; sms: SmsSender }): Pick<Activities, 'notifyHelpAnswer'> {
   const { orm, config, mailer, sms } = deps;
@@ -68,7 +71,14 @@ export function createHelpNotificationActivities(deps: { orm: MikroORM; config: 
       const em = orm.em.fork();
       const hr = await em.findOne(HelpRequest, { id: helpRequestId });
       const answer = hr ? await em.findOne(HelpAnswer, { helpRequestId, seq }) : null;
-      if (!hr || !answer) throw ApplicationFailure.nonRetryable(`help answer ${seq} of ${helpRequestId} not found`, 'HelpAnswerNotFound');
+      if (!hr || !answer) {
+        // The web starts this workflow inside the transaction that stores the answer: until that
+        // transaction commits (milliseconds; longer under load) the answer is not visible yet, so
+        // the first attempts retry. Still absent after them, the answer was rolled back: give up.
+        const message = `help answer ${seq} of ${helpRequestId} not found`;
+        if (Context.current().info.attempt < HELP_ANSWER_VISIBLE_ATTEMPTS) throw ApplicationFailure.retryable(message, 'HelpAnswerNotYetVisible');
+        throw ApplicationFailure.nonRetryable(message, 'HelpAnswerNotFound');
+      }
       const lang: Lang = hr.language === 'fr' ? 'fr' : 'ar';
       const school = hr.schoolCode ? await em.findOne(School, { code: hr.schoolCode }) : null;
       const directorate = school ? null : await em.findOne(ProvincialDirectorate, { code: hr.directorateCode });

@@ -147,7 +147,14 @@ test('the same submission token twice gives one request and one workflow', async
   expect(b.reference).toBe(a.reference);
   expect([a.created, b.created]).toEqual([true, false]);
   expect(await t.orm.em.fork().count(PreRegistration, { submissionToken: token })).toBe(1);
-  const runs = [];
-  for await (const w of t.temporal.client.workflow.list({ query: `WorkflowId = 'preRegistration-${a.reference}'` })) runs.push(w.runId);
-  expect(runs).toHaveLength(1);
+  // Visibility is eventually consistent (the server engine's SQL visibility lags the start): wait
+  // until the run is listed, then there must be exactly one.
+  const listRuns = async () => {
+    const runs: string[] = [];
+    for await (const w of t.temporal.client.workflow.list({ query: `WorkflowId = 'preRegistration-${a.reference}'` })) runs.push(w.runId);
+    return runs;
+  };
+  await eventually(async () => (await listRuns()).length > 0, 15000);
+  expect(await listRuns()).toHaveLength(1);
+  expect((await t.temporal.client.workflow.getHandle(`preRegistration-${a.reference}`).describe()).runId).toBe((await listRuns())[0]);
 });
