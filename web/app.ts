@@ -202,8 +202,14 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     totpKey: totpKey(config),
   };
   const PgStore = connectPgSimple(session);
+  // Its errors (a prune that fails while PostgreSQL is away or the app is closing) go to our log,
+  // not to the console; close() stops its prune timer.
+  const sessionStore = new PgStore({
+    pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60,
+    errorLog: (message: string, err?: unknown) => log.warn({ err: { message: (err as Error | undefined)?.message } }, `session store: ${message}`),
+  });
   app.use(session({
-    store: new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),
+    store: sessionStore,
     name: 'tasjil.sid',
     secret: config.SESSION_SECRET,
     resave: false,
@@ -296,7 +302,7 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   ));
   return {
     app,
-    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await pool.end(); await limiterPool.end(); await help.close(); },
+    close: async () => { unregisterBacklog(); accounts.close(); await ownStarter?.close(); await sessionStore.close(); await pool.end(); await limiterPool.end(); await help.close(); },
     beginShutdown: () => { state.draining = true; },
   };
 }
