@@ -1,7 +1,7 @@
 /**
  * Pipeline benchmark (issue 10, "the pipeline keeps up with the national peak"): workflows started
  * directly with the client (no web door), measured from the start call to `underReview` (the
- * status projection's timeline event written by the `recordStatus` activity), with an
+ * status projection's timeline event written by the checks-and-queue step), with an
  * empty-pipeline anchor (same shape, activities that do nothing) on the same engine in the same run.
  *
  *   npx tsx bench/pipeline.ts                         # 25 requests/s for 600 s, bursts of 1,000
@@ -289,7 +289,7 @@ async function activityTimes(temporal: TasjilTemporal, refs: string[]): Promise<
   return Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, { n: v.n, scheduleToStart: Math.round(v.wait / v.n), run: Math.round(v.run / v.n) }]));
 }
 
-/** When each reference reached underReview (timeline event written by the `recordStatus` activity). */
+/** When each reference reached underReview (timeline event written by the checks-and-queue step). */
 async function underReviewTimes(db: Client, refs: string[]): Promise<Map<string, number>> {
   const rows = (await db.query<{ reference: string; at: Date }>(
     `select p.reference, e.at from pre_registration_event e join pre_registration p on p.id = e.pre_registration_id

@@ -99,7 +99,7 @@ const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '�
 
 // ───────────────────────────── processes (/proc) ─────────────────────────────
 
-type Group = 'web' | 'worker' | 'temporal' | 'postgres' | 'anchor-insert' | 'anchor-worker' | 'anchor-postgres';
+type Group = 'web' | 'worker' | 'temporal' | 'temporal-pg' | 'postgres' | 'anchor-insert' | 'anchor-worker' | 'anchor-postgres';
 const TICK = 100; // USER_HZ on Linux
 
 function readProc(pid: number): { ppid: number; cpuTicks: number; rssKb: number; cmd: string } | null {
@@ -131,7 +131,7 @@ class ProcessSampler {
       const words = p.cmd.replace(/^postgres: (\S+: )?/, '').split(' ');
       const db = words[1];
       if (db === this.stackDb) return 'postgres';
-      if (O.pgTemporalDbs.includes(db)) return 'temporal';
+      if (O.pgTemporalDbs.includes(db)) return 'temporal-pg'; // Temporal's persistence, apart from the server process
       return null;
     }
     if (this.anchorPids.has(pid) || tree.has(-pid)) {

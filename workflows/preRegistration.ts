@@ -23,17 +23,20 @@ export * from './messages';
 
 /** Patch: the checks and the status `underReview` in one activity, before "received" (3 → 2 activities to the queue, 1 to underReview). */
 export const CHECKS_AND_QUEUE_IN_ONE_ACTIVITY = 'checks-and-queue-in-one-activity';
+/** Patch: that step as a local activity (a marker in the first workflow task, no activity task). */
+export const CHECKS_AS_LOCAL_ACTIVITY = 'checks-as-local-activity';
 
 export async function preRegistration(input: PreRegistrationInput): Promise<PreRegistrationState> {
   const acts = activitiesFor(input.timeouts);
-  const { db, notify } = acts;
+  const { db, intake, notify } = acts;
   const request = new PreRegistrationRequest(input.reference, acts);
   request.register(); // before the first await: no Update or query is ever lost
   const { state, reference } = request;
 
   // 1. Automatic checks and the director's queue, the parent told "received"; again after each correction.
-  if (patched(CHECKS_AND_QUEUE_IN_ONE_ACTIVITY)) {
-    state.checks = (await db.runChecksAndQueue(reference)).checks;
+  const local = patched(CHECKS_AS_LOCAL_ACTIVITY);
+  if (local || patched(CHECKS_AND_QUEUE_IN_ONE_ACTIVITY)) {
+    state.checks = (await (local ? intake : db).runChecksAndQueue(reference)).checks;
     if (!request.withdrawn) request.show('underReview');
     await notify.notifyParent(reference, 'received', 0);
   } else { // requests started before 2026-12: checks, "received", then the status

@@ -1,14 +1,16 @@
 /** The anchor's activities: they do nothing but note when the status would have been recorded. */
 export interface AnchorActivities {
-  runAutomaticChecks(reference: string): Promise<{ age: string; zone: string; duplicate: string; hijriConsistency: string }>;
+  runChecksAndQueue(reference: string): Promise<{ checks: { age: string; zone: string; duplicate: string; hijriConsistency: string }; queued: boolean }>;
   notifyParent(reference: string, event: string, occurrence: number): Promise<{ email: string; sms: string }>;
-  recordStatus(reference: string, status: string, details: Record<string, unknown>): Promise<void>;
 }
 
 export function createAnchorActivities(reached: Map<string, number>): AnchorActivities {
   return {
-    async runAutomaticChecks() { return { age: 'eligible', zone: 'inZone', duplicate: 'none', hijriConsistency: 'consistent' }; },
+    // Where Tasjil's step writes the status underReview: the moment the benchmark times.
+    async runChecksAndQueue(reference) {
+      reached.set(reference, Date.now());
+      return { checks: { age: 'eligible', zone: 'inZone', duplicate: 'none', hijriConsistency: 'consistent' }, queued: true };
+    },
     async notifyParent() { return { email: 'sent', sms: 'sent' }; },
-    async recordStatus(reference) { reached.set(reference, Date.now()); },
   };
 }

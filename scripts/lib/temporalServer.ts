@@ -47,6 +47,8 @@ const SERVER_PACKAGES = {
 export const SERVER_CONFIG_DIR = path.join(ROOT, 'temporal', 'server');
 /** The configuration file's "environment" name: the server reads `<config dir>/<env>.yaml`. */
 const SERVER_CONFIG_ENV = 'tasjil';
+/** The server's namespace cache refresh (system.namespaceCacheRefreshInterval, its default). */
+const NAMESPACE_CACHE_REFRESH_MS = 2000;
 
 type Env = Record<string, string | undefined>;
 type Log = (msg: string) => void;
@@ -419,7 +421,13 @@ export async function startTemporalServer(opts: {
     const hours = await ensureNamespaceRetention(connection, namespace, RETENTION_DAYS);
     log(`Temporal: namespace "${namespace}" ${created ? 'created' : 'found'}, retention ${hours / 24} days`);
     const added = await ensureSearchAttributes(connection, namespace);
-    if (added.length) log(`Temporal: registered search attributes ${added.join(', ')}`);
+    if (added.length) {
+      log(`Temporal: registered search attributes ${added.join(', ')}`);
+      // They are namespace aliases (SQL visibility): every service sees them at its next namespace
+      // cache refresh (2 s, system.namespaceCacheRefreshInterval); wait for it, so that the first
+      // workflows may set them at once (the server does not read them through on every use).
+      await sleep(NAMESPACE_CACHE_REFRESH_MS * 2);
+    }
     for (;;) {
       try {
         await connection.workflowService.countWorkflowExecutions({ namespace, query: 'TasjilStatus = "submitted"' });
