@@ -11,10 +11,13 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { loadConfig } from '../config';
 import { codecFromConfig } from '../temporal/codec';
 import { HISTORIES_DIR, loadHistories } from './replay/histories';
+import { CHECKS_AND_QUEUE_IN_ONE_ACTIVITY, CHECKS_AS_LOCAL_ACTIVITY } from '../workflows/preRegistration';
 
 const histories = loadHistories();
 /** Prefix of the fixtures recorded with the current workflow code (RECORD_PREFIX of the last recording). */
-const CURRENT = 'v2';
+const CURRENT = 'v3';
+/** The patches each recorded code version took: none, then one activity for the checks and the queue, then that step local. */
+const PATCHES_BY_VERSION: Record<string, string[]> = { v1: [], v2: [CHECKS_AND_QUEUE_IN_ONE_ACTIVITY], v3: [CHECKS_AS_LOCAL_ACTIVITY] };
 const PATHS = ['approve', 'reject', 'correction', 'parent-edit', 'withdraw', 'export-retry', 'deadlines', 'retention'];
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -29,18 +32,27 @@ beforeAll(async () => {
   }
 });
 
-test('a saved history exists for every path of the lifecycle, from the first code (v1) and the current one', () => {
-  for (const version of ['v1', CURRENT]) {
+test('a saved history exists for every path of the lifecycle, from every recorded code version to the current one', () => {
+  for (const version of Object.keys(PATCHES_BY_VERSION)) {
     const names = histories.filter((h) => h.name.startsWith(`${version}-`)).map((h) => h.name.slice(version.length + 1));
     expect(names.sort()).toEqual([...PATHS].sort());
   }
 });
 
-test('histories of the current code take the patched path, older ones do not', () => {
-  const markers = (h: (typeof histories)[number]) => (h.history.events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
-  for (const h of histories.filter((x) => x.workflowType === 'preRegistration')) {
-    expect([h.name, markers(h) > 0]).toEqual([h.name, h.name.startsWith(`${CURRENT}-`)]);
+test('the histories of each version took exactly its patches (the current code: the local checks step)', () => {
+  /** Patch ids of a history's `core_patch` markers (written by the SDK's core, in clear). */
+  const patches = (h: (typeof histories)[number]) => (h.history.events ?? [])
+    .map((e) => e.markerRecordedEventAttributes)
+    .filter((m) => m?.markerName === 'core_patch')
+    .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads![0].data!).toString()) as { id: string }).id);
+  const pre = histories.filter((x) => x.workflowType === 'preRegistration');
+  expect(pre.length).toBe(Object.keys(PATCHES_BY_VERSION).length * (PATHS.length - 1)); // the retention path is another workflow
+  for (const h of pre) {
+    const version = h.name.split('-')[0];
+    expect([h.name, patches(h)]).toEqual([h.name, PATCHES_BY_VERSION[version]]);
   }
+  const localSteps = (h: (typeof histories)[number]) => (h.history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  for (const h of pre) expect([h.name, localSteps(h) > 0]).toEqual([h.name, h.name.startsWith(`${CURRENT}-`)]);
 });
 
 test('fixtures hold no clear personal data: every payload but the search attributes (codes) is encrypted', () => {
