@@ -17,7 +17,7 @@ import { helpTicket, helpTicketUrl } from '../persistence/helpTicket';
 import type { Mailer } from './email';
 import { deliverOnce, type ChannelOutcome } from './notifications';
 import type { SmsSender } from './sms';
-import { LRI, PDI, smsSegments } from './templates';
+import { LRI, PDI, smsSegments, withinSegments } from './templates';
 import type { Activities } from './types';
 
 type Lang = 'ar' | 'fr';
@@ -56,7 +56,7 @@ export function renderHelpAnswer(lang: Lang, data: { from: string; createdAt: Da
     + `<p>${esc(t.greenNumber({ number: '\u0000' })).replace('\u0000', `<a href="tel:${GREEN_NUMBER.tel}"><bdi dir="ltr">${esc(GREEN_NUMBER.display)}</bdi></a>`)}</p>`
     + `<p style="color:#555">${esc(t.signature({})).replace(/\n/g, '<br>')}</p></body></html>`;
   const full = t.smsFull({ answer: data.answer.replace(/\s+/g, ' ').trim() });
-  const sms = smsSegments(full).segments <= 2 ? full : t.smsLink({ url: ltr(data.url) });
+  const sms = withinSegments(full, 2) ? full : t.smsLink({ url: ltr(data.url) });
   return { subject: t.subject({}), text, html, sms };
 }
 

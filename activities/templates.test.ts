@@ -10,6 +10,7 @@ import {
   PDI,
   renderNotification,
   smsSegments,
+  withinSegments,
   type NotificationData,
   type NotificationEvent,
   type NotificationLanguage,
@@ -311,5 +312,33 @@ describe('smsSegments', () => {
     [`a${LRI}b${PDI}`, 'UCS-2', 4, 1],
   ])('%j → %s, %i units, %i segment(s)', (body, encoding, units, segments) => {
     expect(smsSegments(body)).toEqual({ encoding, units, segments });
+  });
+});
+
+describe('withinSegments (the length bound, then the calculator)', () => {
+  /** Deterministic pseudo-random bodies from alphabets that stress each rule: GSM-7, extension characters, Arabic, accents outside GSM-7, astral characters. */
+  const ALPHABETS = ['abc XYZ 0123', '€{}[]~^|\\ab', 'ابتثجحخ دذر', 'çêâîôûœ’ ab', 'ab😀c𝔸', `a${LRI}b${PDI}`];
+  let seed = 42;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const bodies: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    const alphabet = Array.from(ALPHABETS[i % ALPHABETS.length]);
+    const mix = Array.from(ALPHABETS[rnd(ALPHABETS.length)]);
+    const len = 50 + rnd(230);
+    let s = '';
+    while (s.length < len) s += (rnd(10) === 0 ? mix : alphabet)[rnd(alphabet.length)] ?? 'a';
+    bodies.push(s);
+  }
+  test.each([1, 2, 3])('agrees with smsSegments on 600 bodies of 50 to 280 units, at most %i segment(s)', (max) => {
+    const disagreements = bodies.filter((b) => withinSegments(b, max) !== smsSegments(b).segments <= max);
+    expect(disagreements).toEqual([]);
+    // Both answers occur, so the comparison is not vacuous.
+    expect(new Set(bodies.map((b) => withinSegments(b, max))).size).toBe(2);
+  });
+  test.each([
+    ['ب'.repeat(134), 2, true], ['ب'.repeat(135), 2, false], ['ب'.repeat(70), 1, true], ['ب'.repeat(71), 1, false],
+    ['€'.repeat(80), 1, true], ['€'.repeat(81), 1, false], [`${'ب'.repeat(66)}😀${'ب'.repeat(66)}`, 2, false],
+  ])('%j at most %i segment(s): %s', (body, max, expected) => {
+    expect(withinSegments(body, max)).toBe(expected);
   });
 });

@@ -22,9 +22,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 
-import { smsSegments, toGsm7 } from './segments';
+import { toGsm7, withinSegments } from './segments';
 
-export { smsSegments, toGsm7, type SmsSegmentInfo } from './segments';
+export { smsSegments, toGsm7, withinSegments, type SmsSegmentInfo } from './segments';
 
 /** Most segments an SMS may take (billed parts): every template, filled with any data, stays within it. */
 export const SMS_MAX_SEGMENTS = 2;
@@ -231,7 +231,7 @@ function fitSms(render: (context: Record<string, unknown>) => string, context: R
   const ctx = { ...context };
   let sms = render(ctx);
   const ellipsis = language === 'ar' ? '…' : '.';
-  while (smsSegments(sms).segments > SMS_MAX_SEGMENTS) {
+  while (!withinSegments(sms, SMS_MAX_SEGMENTS)) {
     const candidates = SMS_SHORTENABLE
       .map((k) => ({ k, chars: Array.from(String(ctx[k] ?? '')) }))
       .filter((c) => c.chars.length > SMS_FIELD_MIN)

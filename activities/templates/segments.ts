@@ -27,6 +27,21 @@ export function smsSegments(body: string): SmsSegmentInfo {
   return { encoding, units: m.messageSize / (encoding === 'GSM-7' ? 7 : 16), segments: Math.max(1, m.segmentsCount) };
 }
 
+/**
+ * Whether `body` takes at most `max` segments. The length alone tells when it is short enough in
+ * the worst encoding: without surrogate pairs, n UTF-16 units take at most ⌈n / 70⌉ UCS-2
+ * segment alone or ⌈n / 67⌉ parts, and in GSM-7 at most 2n septets (extension characters
+ * count twice) in 160, or in parts that always hold 152 of 153. So n ≤ 70 (one segment) or
+ * n ≤ 67 × max fits whatever the characters; only a longer body (or one with astral characters)
+ * is counted by the calculator, whose grapheme splitting costs about a millisecond per message
+ * (it was the largest of the worker's own items in a profile of the "received" notification).
+ */
+export function withinSegments(body: string, max: number): boolean {
+  const bound = max === 1 ? 70 : 67 * max;
+  if (body.length <= bound && !/[\uD800-\uDFFF]/.test(body)) return true;
+  return smsSegments(body).segments <= max;
+}
+
 /** Typographic characters a French text uses, with their GSM-7 spelling. */
 const GSM7_SPELLING: Record<string, string> = {
   '\u2019': "'", '\u2018': "'", '\u201A': "'", '\u201B': "'", '\u2032': "'", '\u02BC': "'",

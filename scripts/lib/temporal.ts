@@ -332,6 +332,19 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
 }
 
 /**
+ * The dev server's dynamic configuration, as the production engine's (temporal/server/dynamicconfig.yaml):
+ * search attributes from the namespace cache (the CLI turns on a read-through on every use, a
+ * global lock and a database read per workflow start and upsert; ours are registered at start, by
+ * the flags above), activities handed to the worker eagerly, one partition per task queue.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'system.forceSearchAttributesCacheRefreshOnRead=false',
+  'system.enableActivityEagerExecution=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
+/**
  * Runs `temporal server start-dev` and waits until it serves.
  *
  * Flags: `--ip 127.0.0.1 --port <port> --ui-port <uiPort> --namespace <namespace>
@@ -380,6 +393,7 @@ export async function startTemporalDevServer(opts: {
     '--log-level', 'warn',
     ...(dbFile ? ['--db-filename', dbFile] : []),
     ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
     ...(opts.extraArgs ?? []),
   ];
   if (dbFile) await fs.mkdir(path.dirname(dbFile), { recursive: true });
@@ -431,7 +445,10 @@ export async function startTemporalDevServer(opts: {
 
   try {
     const added = await ensureSearchAttributes(connection, namespace);
-    if (added.length) log(`Temporal: registered search attributes ${added.join(', ')}`);
+    if (added.length) {
+      log(`Temporal: registered search attributes ${added.join(', ')}`);
+      await sleep(4000); // two namespace cache refreshes (2 s each): every service sees them (no read-through)
+    }
     const hours = await ensureNamespaceRetention(connection, namespace, RETENTION_DAYS);
     log(`Temporal: namespace "${namespace}" retention is ${hours / 24} days`);
   } catch (err) {
