@@ -15,6 +15,7 @@ import {
   type NotificationEvent,
   type NotificationLanguage,
 } from './templates';
+import { SegmentedMessage } from 'sms-segments-calculator';
 
 const REF = 'P26-7K3QD-M2X9A';
 const CODE = 'G123456789';
@@ -315,9 +316,10 @@ describe('smsSegments', () => {
   });
 });
 
-describe('withinSegments (the length bound, then the calculator)', () => {
-  /** Deterministic pseudo-random bodies from alphabets that stress each rule: GSM-7, extension characters, Arabic, accents outside GSM-7, astral characters. */
-  const ALPHABETS = ['abc XYZ 0123', '€{}[]~^|\\ab', 'ابتثجحخ دذر', 'çêâîôûœ’ ab', 'ab😀c𝔸', `a${LRI}b${PDI}`];
+describe('smsSegments\' arithmetic and withinSegments agree with Twilio\'s calculator', () => {
+  /** Deterministic pseudo-random bodies from alphabets that stress each rule: GSM-7, extension characters, Arabic with and without diacritics, combining accents, accents outside GSM-7, astral characters. */
+  const ALPHABETS = ['abc XYZ 0123', '€{}[]~^|\\ab', 'ابتثجحخ دذر', 'بَّ تُ ثِ جْ', 'e\u0301a\u0300 o', 'çêâîôûœ’ ab', 'ab😀c𝔸', `a${LRI}b${PDI}`];
+  const calculator = (b: string) => { const m = new SegmentedMessage(b, 'auto'); return { encoding: m.encodingName, units: m.messageSize / (m.encodingName === 'GSM-7' ? 7 : 16), segments: Math.max(1, m.segmentsCount) }; };
   let seed = 42;
   const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
   const bodies: string[] = [];
@@ -329,8 +331,11 @@ describe('withinSegments (the length bound, then the calculator)', () => {
     while (s.length < len) s += (rnd(10) === 0 ? mix : alphabet)[rnd(alphabet.length)] ?? 'a';
     bodies.push(s);
   }
-  test.each([1, 2, 3])('agrees with smsSegments on 600 bodies of 50 to 280 units, at most %i segment(s)', (max) => {
-    const disagreements = bodies.filter((b) => withinSegments(b, max) !== smsSegments(b).segments <= max);
+  test('smsSegments gives the calculator\'s encoding, units and segments on 600 bodies of 50 to 280 units', () => {
+    expect(bodies.filter((b) => JSON.stringify(smsSegments(b)) !== JSON.stringify(calculator(b)))).toEqual([]);
+  });
+  test.each([1, 2, 3])('withinSegments agrees with the calculator on the same bodies, at most %i segment(s)', (max) => {
+    const disagreements = bodies.filter((b) => withinSegments(b, max) !== calculator(b).segments <= max);
     expect(disagreements).toEqual([]);
     // Both answers occur, so the comparison is not vacuous.
     expect(new Set(bodies.map((b) => withinSegments(b, max))).size).toBe(2);

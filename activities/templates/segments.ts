@@ -22,6 +22,21 @@ export interface SmsSegmentInfo {
 
 /** Counts the segments of an SMS body. */
 export function smsSegments(body: string): SmsSegmentInfo {
+  // The two common cases in plain arithmetic (the same counts as the calculator, tested against
+  // it): every character in GSM-7's basic table, or a UCS-2 body of characters that are each
+  // their own grapheme (the calculator never splits a grapheme across parts).
+  if (ONE_UNIT_GRAPHEMES.test(body)) {
+    let basic = true;
+    let gsm = true;
+    for (let i = 0; i < body.length && gsm; i++) {
+      const septets = GSM7_SEPTETS.get(body.charCodeAt(i));
+      if (septets === undefined) gsm = false;
+      else if (septets === 2) basic = false;
+    }
+    const n = body.length;
+    if (gsm && basic) return { encoding: 'GSM-7', units: n, segments: n <= 160 ? 1 : Math.ceil(n / 153) };
+    if (!gsm) return { encoding: 'UCS-2', units: n, segments: n <= 70 ? 1 : Math.ceil(n / 67) };
+  }
   const m = new SegmentedMessage(body, 'auto');
   const encoding = m.encodingName;
   return { encoding, units: m.messageSize / (encoding === 'GSM-7' ? 7 : 16), segments: Math.max(1, m.segmentsCount) };
@@ -29,16 +44,16 @@ export function smsSegments(body: string): SmsSegmentInfo {
 
 /**
  * Whether `body` takes at most `max` segments. The length alone tells when it is short enough in
- * the worst encoding: without surrogate pairs, n UTF-16 units take at most ⌈n / 70⌉ UCS-2
- * segment alone or ⌈n / 67⌉ parts, and in GSM-7 at most 2n septets (extension characters
+ * the worst encoding: when every unit is a grapheme of its own, n UTF-16 units take one UCS-2
+ * segment up to 70, else ⌈n / 67⌉ parts, and in GSM-7 at most 2n septets (extension characters
  * count twice) in 160, or in parts that always hold 152 of 153. So n ≤ 70 (one segment) or
- * n ≤ 67 × max fits whatever the characters; only a longer body (or one with astral characters)
- * is counted by the calculator, whose grapheme splitting costs about a millisecond per message
- * (it was the largest of the worker's own items in a profile of the "received" notification).
+ * n ≤ 67 × max fits whatever the characters; a longer body, or one with diacritics, joiners or
+ * astral characters, is counted by `smsSegments` (the calculator's grapheme splitting cost 1-5 ms
+ * per message: the largest of the worker's own items in a profile of the "received" notification).
  */
 export function withinSegments(body: string, max: number): boolean {
   const bound = max === 1 ? 70 : 67 * max;
-  if (body.length <= bound && !/[\uD800-\uDFFF]/.test(body)) return true;
+  if (body.length <= bound && ONE_UNIT_GRAPHEMES.test(body)) return true;
   return smsSegments(body).segments <= max;
 }
 
@@ -49,6 +64,17 @@ const GSM7_SPELLING: Record<string, string> = {
   '\u2013': '-', '\u2014': '-', '\u2011': '-', '\u2010': '-', '\u2026': '...',
   '\u00A0': ' ', '\u202F': ' ', '\u2009': ' ', '\u0153': 'oe', '\u0152': 'OE', '\u00E7': 'c',
 };
+
+/**
+ * Texts whose every UTF-16 unit is a grapheme of its own (Unicode's segmentation rules): Latin
+ * letters, digits and punctuation, Arabic letters and digits without diacritics, the bidi marks and
+ * isolates, the euro sign. Anything else (combining marks, harakat, joiners, `\r`, astral
+ * characters…) goes to the calculator.
+ */
+const ONE_UNIT_GRAPHEMES = /^[\t\n\u0020-\u007E\u00A0-\u017F\u060C\u061B\u061F\u0621-\u064A\u0660-\u066D\u200E\u200F\u2010-\u2027\u2030-\u205E\u2066-\u2069\u20AC]*$/;
+
+/** Septets per GSM-7 character (2 for the extension table), keyed by UTF-16 code unit. */
+const GSM7_SEPTETS = new Map<number, number>(Object.entries(UnicodeToGsm as Record<string, number[]>).map(([cp, bytes]) => [Number(cp), bytes.length]));
 
 function isGsm7(s: string): boolean {
   return Array.from(s).every((ch) => Object.prototype.hasOwnProperty.call(UnicodeToGsm, ch.codePointAt(0)!));
