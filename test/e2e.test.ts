@@ -284,6 +284,8 @@ test('pages: a parent fills the form (a wrong field corrected), a director signs
   expect((await signInStaff(supervisor, `supervisor.${school.directorateCode}`, school.director.password)).status).toBe(303);
   const events = await (await supervisor.get(`/staff/requests/${reference}/history/events`)).text();
   expect(events).toContain('data-kind="started"');
+  // The intake's checks and queue: a local activity, shown by its type and outcome.
+  expect(events).toMatch(/data-kind="localActivity"[\s\S]*?runChecksAndQueue \(#1\) →/);
   expect(events).toContain('data-kind="updateAccepted"');
   expect(events).toContain('data-kind="completed"');
 });

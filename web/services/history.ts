@@ -55,6 +55,13 @@ export function readableHistory(history: History): HistoryRow[] {
     } else if (e.activityTaskTimedOutEventAttributes) {
       kind = 'activityTimedOut';
       detail = scheduled.get(String(e.activityTaskTimedOutEventAttributes.scheduledEventId)) ?? '';
+    } else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+      // A local activity (the intake's checks and queue): its type and attempt in the marker's data, its result beside.
+      kind = 'localActivity';
+      const m = e.markerRecordedEventAttributes;
+      let data: { activity_type?: string; attempt?: number } = {};
+      try { data = JSON.parse(decode(m.details?.data)) as typeof data; } catch { /* not JSON: shown without its type */ }
+      detail = `${data.activity_type ?? ''} (#${data.attempt ?? 1}) ${m.failure ? `✗ ${m.failure.message ?? ''}` : `→ ${decode(m.details?.result)}`}`;
     } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       kind = 'updateAccepted';
       const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;

@@ -21,6 +21,9 @@ export interface StoryLine { at: Date | null; kind: string; text: string }
 type Json = Record<string, unknown>;
 interface PayloadList { payloads?: unknown[] | null }
 
+/** The marker the SDK records for a local activity's outcome. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function values(list: PayloadList | null | undefined): unknown[] {
@@ -77,6 +80,49 @@ export async function requestStory(em: EntityManager, history: History, t: TFunc
   const out: StoryLine[] = [];
   const say = (at: Date | null, kind: string, text: string) => out.push({ at, kind, text });
 
+  /** One activity's outcome (a task, or a local activity's marker) told in words. */
+  const step = (at: Date | null, act: { name: string; args: unknown[] }, done: boolean, result: Json, failure: string, tries: { attempt: number; lastFailure: string }) => {
+    switch (act.name) {
+      case 'runChecksAndQueue':
+      case 'runAutomaticChecks': {
+        if (!done) { say(at, 'checksFailed', t('story.checksFailed', { error: failure })); break; }
+        const c = (act.name === 'runChecksAndQueue' ? result.checks : result) as Json | undefined;
+        if (!c) break;
+        say(at, 'checks', t('story.checks', {
+          age: t(`check.age.${str(c.age)}`), zone: t(`check.zone.${str(c.zone)}`),
+          duplicate: t(`check.duplicate.${str(c.duplicate)}`), hijri: t(`check.hijriConsistency.${str(c.hijriConsistency)}`),
+        }));
+        break;
+      }
+      case 'notifyParent': {
+        const event = str(act.args[1]);
+        const channels = ['email', 'sms'].filter((ch) => result[ch] === 'sent').map((ch) => t(`story.channel.${ch}`));
+        const failedChannels = ['email', 'sms'].filter((ch) => result[ch] === 'failed').map((ch) => t(`story.channel.${ch}`));
+        if (!done) say(at, 'messageFailed', t('story.messageFailed', { message: t(`story.message.${event}`), error: failure }));
+        else if (channels.length) say(at, 'message', t('story.messageSent', { message: t(`story.message.${event}`), channels: list(channels) }));
+        else say(at, 'messageNotSent', t('story.messageNotSent', { message: t(`story.message.${event}`) }));
+        if (done && failedChannels.length) say(at, 'messageFailed', t('story.messageChannelFailed', { message: t(`story.message.${event}`), channels: list(failedChannels) }));
+        break;
+      }
+      case 'remindDirector':
+        say(at, 'reminder', t('story.reminder'));
+        break;
+      case 'escalateToSupervisor':
+        say(at, 'escalated', t('story.escalated'));
+        break;
+      case 'exportToMassar': {
+        // Each scheduled export is one or more attempts (the SDK retries; the history keeps the last one).
+        massarAttempts += tries.attempt;
+        if (done) say(at, 'massar', t('story.massarDone', { attempt: massarAttempts, code: ltr(str(result.massarCode)) }));
+        else say(at, 'massarFailed', t('story.massarFailed', { attempt: massarAttempts, error: failure }));
+        if (tries.attempt > 1) say(at, 'massarRetries', t('story.massarRetries', { count: tries.attempt - 1, error: tries.lastFailure }));
+        break;
+      }
+      default:
+        if (!done) say(at, 'stepFailed', t('story.stepFailed', { error: failure }));
+    }
+  };
+
   for (const e of events) {
     const at = toDate(e.eventTime as never);
     if (e.workflowExecutionStartedEventAttributes) {
@@ -91,52 +137,18 @@ export async function requestStory(em: EntityManager, history: History, t: TFunc
       const a = e.activityTaskStartedEventAttributes;
       attempts.set(String(a.scheduledEventId), { attempt: a.attempt ?? 1, lastFailure: a.lastFailure?.message ?? '' });
     } else if (e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes) {
-      const done = e.activityTaskCompletedEventAttributes;
+      const completed = e.activityTaskCompletedEventAttributes;
       const failed = e.activityTaskFailedEventAttributes;
-      const id = String((done ?? failed ?? e.activityTaskTimedOutEventAttributes)?.scheduledEventId);
-      const act = scheduled.get(id) ?? { name: '', args: [] };
-      const tries = attempts.get(id) ?? { attempt: 1, lastFailure: '' };
-      const result = done ? first(done.result) : {};
-      const failure = failed?.failure?.cause?.message || failed?.failure?.message || (e.activityTaskTimedOutEventAttributes ? t('story.timedOut') : '');
-      switch (act.name) {
-        case 'runChecksAndQueue':
-        case 'runAutomaticChecks': {
-          if (!done) { say(at, 'checksFailed', t('story.checksFailed', { error: failure })); break; }
-          const c = (act.name === 'runChecksAndQueue' ? result.checks : result) as Json | undefined;
-          if (!c) break;
-          say(at, 'checks', t('story.checks', {
-            age: t(`check.age.${str(c.age)}`), zone: t(`check.zone.${str(c.zone)}`),
-            duplicate: t(`check.duplicate.${str(c.duplicate)}`), hijri: t(`check.hijriConsistency.${str(c.hijriConsistency)}`),
-          }));
-          break;
-        }
-        case 'notifyParent': {
-          const event = str(act.args[1]);
-          const channels = ['email', 'sms'].filter((ch) => result[ch] === 'sent').map((ch) => t(`story.channel.${ch}`));
-          const failedChannels = ['email', 'sms'].filter((ch) => result[ch] === 'failed').map((ch) => t(`story.channel.${ch}`));
-          if (!done) say(at, 'messageFailed', t('story.messageFailed', { message: t(`story.message.${event}`), error: failure }));
-          else if (channels.length) say(at, 'message', t('story.messageSent', { message: t(`story.message.${event}`), channels: list(channels) }));
-          else say(at, 'messageNotSent', t('story.messageNotSent', { message: t(`story.message.${event}`) }));
-          if (done && failedChannels.length) say(at, 'messageFailed', t('story.messageChannelFailed', { message: t(`story.message.${event}`), channels: list(failedChannels) }));
-          break;
-        }
-        case 'remindDirector':
-          say(at, 'reminder', t('story.reminder'));
-          break;
-        case 'escalateToSupervisor':
-          say(at, 'escalated', t('story.escalated'));
-          break;
-        case 'exportToMassar': {
-          // Each scheduled export is one or more attempts (the SDK retries; the history keeps the last one).
-          massarAttempts += tries.attempt;
-          if (done) say(at, 'massar', t('story.massarDone', { attempt: massarAttempts, code: ltr(str(result.massarCode)) }));
-          else say(at, 'massarFailed', t('story.massarFailed', { attempt: massarAttempts, error: failure }));
-          if (tries.attempt > 1) say(at, 'massarRetries', t('story.massarRetries', { count: tries.attempt - 1, error: tries.lastFailure }));
-          break;
-        }
-        default:
-          if (!done) say(at, 'stepFailed', t('story.stepFailed', { error: failure }));
-      }
+      const id = String((completed ?? failed ?? e.activityTaskTimedOutEventAttributes)?.scheduledEventId);
+      step(at, scheduled.get(id) ?? { name: '', args: [] }, Boolean(completed), completed ? first(completed.result) : {},
+        failed?.failure?.cause?.message || failed?.failure?.message || (e.activityTaskTimedOutEventAttributes ? t('story.timedOut') : ''),
+        attempts.get(id) ?? { attempt: 1, lastFailure: '' });
+    } else if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+      // A local activity (the intake's checks and queue): its type and attempt in the marker's data, its result beside.
+      const m = e.markerRecordedEventAttributes;
+      const data = first(m.details?.data);
+      step(at, { name: str(data.activity_type), args: [] }, !m.failure, m.failure ? {} : first(m.details?.result),
+        m.failure?.cause?.message || m.failure?.message || '', { attempt: Number(data.attempt) || 1, lastFailure: '' });
     } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       const input = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input;
       const a = first(input?.args);
