@@ -156,4 +156,16 @@ describe('todayInCasablanca', () => {
   test('invalid Date throws', () => {
     expect(() => todayInCasablanca(new Date('nope'))).toThrow(RangeError);
   });
+  test('answers kept by minute stay exact at midnight and at the Ramadan switch, asked in any order', () => {
+    // Every second of the minutes around local midnight (23:00 UTC in summer time), twice, then backwards.
+    const start = Date.parse('2026-04-30T22:58:00Z');
+    const seconds = Array.from({ length: 4 * 60 }, (_, i) => start + i * 1000);
+    const expected = (ms: number) => (ms < Date.parse('2026-04-30T23:00:00Z') ? '2026-04-30' : '2026-05-01');
+    for (const ms of [...seconds, ...seconds, ...[...seconds].reverse()]) expect(todayInCasablanca(new Date(ms))).toBe(expected(ms));
+    // Across 2026 (Ramadan's switches to UTC+0 and back included), every 36 minutes and 53 seconds,
+    // forwards then backwards: the same as a formatter of its own.
+    const own = new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const year = Array.from({ length: Math.floor((365 * 24 * 3600) / 2213) }, (_, i) => Date.parse('2026-01-01T00:00:00Z') + i * 2_213_000);
+    for (const ms of [...year, ...[...year].reverse()]) expect(todayInCasablanca(new Date(ms))).toBe(own.format(new Date(ms)));
+  });
 });

@@ -114,6 +114,9 @@ const casablancaFormatter = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+/** {@link todayInCasablanca}'s answers by UTC minute (ms since the epoch / 60 000, floored); cleared at 10 000 entries. */
+const daysByMinute = new Map<number, IsoDate>();
+
 /**
  * The civil date in Morocco (IANA zone `Africa/Casablanca`, which includes Morocco's
  * Ramadan switch between UTC+1 and UTC+0) at the instant `now`.
@@ -122,9 +125,20 @@ const casablancaFormatter = new Intl.DateTimeFormat('en-CA', {
  */
 export function todayInCasablanca(now: Date): IsoDate {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new RangeError('Invalid Date');
+  // Since 1970 every UTC offset of the zone is a whole number of minutes (its local mean time of
+  // -0:30:20 ended in 1913), so the civil date is the same throughout one UTC minute: answers are
+  // kept by minute (Intl's formatToParts is the costly part; a status page asks for the
+  // submission's day and today's).
+  const minute = now.getTime() >= 0 ? Math.floor(now.getTime() / 60_000) : Number.NaN;
+  const known = daysByMinute.get(minute);
+  if (known !== undefined) return known;
   const parts = casablancaFormatter.formatToParts(now);
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  return formatIsoDate({ year: get('year'), month: get('month'), day: get('day') });
+  const date = formatIsoDate({ year: get('year'), month: get('month'), day: get('day') });
+  if (Number.isNaN(minute)) return date;
+  if (daysByMinute.size >= 10_000) daysByMinute.clear();
+  daysByMinute.set(minute, date);
+  return date;
 }
 
 /**

@@ -4,13 +4,12 @@
  * (remembered in a cookie). No page needs JavaScript.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { engine } from 'express-handlebars';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -20,6 +19,7 @@ import type { Language } from '../domain/types';
 import { GREEN_NUMBER } from '../domain/help';
 import type { TasjilTemporal } from '../temporal/client';
 import { helpers } from './views/helpers';
+import { createViewEngine } from './views/engine';
 import { parentRouter } from './routes/parent';
 import { staffRouter } from './routes/staff';
 import { apiRouter } from './routes/api';
@@ -117,17 +117,19 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   app.disable('x-powered-by');
   // The client address (req.ip) believes X-Forwarded-For only from the configured proxies.
   app.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
-  app.engine('hbs', engine({
+  // One Handlebars environment per process (web/views/engine.ts): helpers and partials registered
+  // once, templates compiled once (every environment: nothing reloads the code at run time either).
+  const views = createViewEngine({
     extname: '.hbs',
     defaultLayout: 'main',
     layoutsDir: path.join(__dirname, 'views', 'layouts'),
     partialsDir: path.join(__dirname, 'views', 'partials'),
     helpers,
-  }));
+  });
+  app.engine('hbs', views.engine);
   app.set('view engine', 'hbs');
   app.set('views', path.join(__dirname, 'views'));
-  // Templates compiled once per process (every environment: nothing reloads the code at run time either;
-  // uncached, each page re-read and re-compiled its layout and partials — most of a status page's CPU).
+  // Express keeps the looked-up view files too.
   app.enable('view cache');
 
   // Headers: helmet (CSP, no framing, HSTS in production).
@@ -215,6 +217,10 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     resave: false,
     saveUninitialized: false,
     rolling: true,
+    // A session id is made for every request without a session cookie (even when nothing is then
+    // stored): a UUID v4 (122 random bits, from Node's buffered random pool) instead of uid-safe's
+    // 24 bytes read one request at a time.
+    genid: () => randomUUID(),
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.NODE_ENV === 'production', maxAge: 8 * 3600 * 1000 },
   }));
   app.use((req, _res, next) => RequestContext.create(deps.orm.em, next));
@@ -264,7 +270,8 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
   /** Gives the page a CSRF token (bound to the visitor cookie, set here when missing; nothing stored). */
   const withCsrf = (req: Request, res: Response, next: NextFunction) => {
     if (!visitorId(req)) {
-      const id = randomBytes(16).toString('hex');
+      // 32 hex characters (a UUID v4 without its dashes: 122 random bits, Node's buffered pool).
+      const id = randomUUID().replace(/-/g, '');
       res.cookie(visitorCookie, id, { httpOnly: true, sameSite: 'lax', secure: config.NODE_ENV === 'production', path: '/', maxAge: 365 * 24 * 3600 * 1000 });
       (req.cookies as Record<string, string>)[visitorCookie] = id;
     }

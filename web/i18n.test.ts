@@ -234,3 +234,20 @@ describe('i18n catalogue (web/i18n/*.json)', () => {
     }
   });
 });
+
+test('the translator\'s memo answers what i18next answers, with and without options, in both languages', () => {
+  for (const lang of LANGUAGES) {
+    const t = translator(lang);
+    expect(translator(lang)).toBe(t); // one per language
+    const i18n = catalogue().getFixedT(lang);
+    for (const key of ['app.name', 'parent.status.title', 'status.submitted', 'no.such.key']) {
+      expect(t(key)).toBe(i18n(key));
+      expect(t(key, {})).toBe(i18n(key)); // {{t "key"}} passes an empty hash
+      expect(t(key)).toBe(i18n(key)); // second time, from the memo
+    }
+    // Interpolation and plurals still go to i18next each time.
+    expect(t('count.minutes', { count: 1, n: '1' })).toBe(i18n('count.minutes', { count: 1, n: '1' }));
+    expect(t('count.minutes', { count: 5, n: '5' })).toBe(i18n('count.minutes', { count: 5, n: '5' }));
+    expect(t('count.minutes', { count: 5, n: '5' })).not.toBe(t('count.minutes', { count: 1, n: '1' }));
+  }
+});

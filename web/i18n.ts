@@ -45,9 +45,45 @@ export function catalogue(): i18n {
   return inst;
 }
 
-/** A translation function fixed to one language. */
+/** True for no options at all, or one options object without own keys (`{{t "key"}}` passes `{}`). */
+function withoutOptions(rest: unknown[]): boolean {
+  if (rest.length === 0) return true;
+  if (rest.length !== 1) return false;
+  const o = rest[0];
+  if (o === undefined) return true;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return false;
+  return true;
+}
+
+/** One translation function per language, built once (the catalogue never changes at run time). */
+const translators = new Map<string, TFunction>();
+
+/**
+ * A translation function fixed to one language. A key asked without options (most of a page's
+ * strings) is answered from a memo of i18next's own answer for that key and language — the same
+ * string, without i18next's per-call work (a status page asks ~40 of them); anything with options
+ * (interpolation, plurals, context, default values) and non-string keys go to i18next every time.
+ */
 export function translator(lang: Language): TFunction {
-  return catalogue().getFixedT(lang);
+  const known = translators.get(lang);
+  if (known) return known;
+  const fixed = catalogue().getFixedT(lang);
+  const memo = new Map<string, unknown>();
+  const call = fixed as unknown as (...args: unknown[]) => unknown;
+  const t = (key: unknown, ...rest: unknown[]): unknown => {
+    if (typeof key !== 'string' || !withoutOptions(rest)) return call(key, ...rest);
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = call(key);
+      // Only strings are kept (a missing key answers the key itself, also a string).
+      if (typeof v === 'string' && memo.size < 20_000) memo.set(key, v);
+    }
+    return v;
+  };
+  Object.assign(t, { lng: (fixed as unknown as { lng?: string }).lng, ns: (fixed as unknown as { ns?: string }).ns });
+  translators.set(lang, t as unknown as TFunction);
+  return t as unknown as TFunction;
 }
 
 /** Whether a key exists in the catalogue for `lang` (used by tests to find missing strings). */

@@ -27,6 +27,7 @@ import { consentFor } from '../services/privacy';
 import { DEFAULT_REQUIREMENTS, DOCUMENT_KINDS, type DocumentKind } from '../../domain/documents';
 import { documentStore, keptDocumentIds, requirementsFor, submitWithDocuments, type FormDocuments } from '../services/documents';
 import { formDocumentsModel } from './documentFields';
+import type { PageCache } from '../views/engine';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -358,6 +359,9 @@ export function parentRouter(deps: RouteDeps, csrf: Csrf): Router {
       unlockRemaining: req.query.unlock === 'failed' && Number.isInteger(remaining) && remaining > 0 && remaining < 100 ? String(remaining) : null,
       lockedMinutes: extra.lockedMinutes ? String(extra.lockedMinutes) : null,
       flash: req.query.withdrawn === '1' ? 'parent.manage.withdrawnDone' : req.query.corrected === '1' ? 'parent.manage.correctedDone' : req.query.edited === '1' ? 'space.edited' : req.query.existing === '1' ? 'parent.status.existing' : typeof req.query.refused === 'string' ? `decision.refused.${/^[a-zA-Z]+$/.test(req.query.refused) ? req.query.refused : 'workflowEnded'}` : null,
+      // Read without proof (the page read most on a deadline day): kept by its whole model and
+      // served again while nothing shown changes; the CSRF token is the visitor's own each time.
+      ...(d ? {} : { pageCache: { perVisitor: ['csrfToken'] } satisfies PageCache }),
     });
   };
 

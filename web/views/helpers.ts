@@ -17,6 +17,9 @@ const CASABLANCA_DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
 });
 
+/** `dateTime`'s texts by UTC minute (bounded: cleared at 10 000 entries). */
+const DATE_TIMES = new Map<number, string>();
+
 /** Named `pattern`s of number and date fields (what a numeric keyboard types). */
 const PATTERNS: Record<string, string> = { isoDate: '\\d{4}-\\d{2}-\\d{2}', hijriDate: '\\d{4}-\\d{1,2}-\\d{1,2}', digits: '\\d*' };
 
@@ -107,8 +110,17 @@ export const helpers: Record<string, Handlebars.HelperDelegate> = {
   dateTime(v: unknown) {
     if (!v) return '';
     const d = v instanceof Date ? v : new Date(String(v));
+    // Since 1970 the text depends on the UTC minute only (the zone's offsets are whole minutes):
+    // formatted once per minute.
+    const minute = d.getTime() >= 0 ? Math.floor(d.getTime() / 60_000) : Number.NaN;
+    const known = DATE_TIMES.get(minute);
+    if (known !== undefined) return known;
     const p = Object.fromEntries(CASABLANCA_DATE_TIME.formatToParts(d).map((x) => [x.type, x.value]));
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+    const text = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+    if (Number.isNaN(minute)) return text;
+    if (DATE_TIMES.size >= 10_000) DATE_TIMES.clear();
+    DATE_TIMES.set(minute, text);
+    return text;
   },
   /**
    * {{field "child.firstNameAr" label="field.firstNameAr" type="text" dir="rtl" hint="…" required=true}}
