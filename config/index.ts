@@ -51,6 +51,13 @@ const schema = z.object({
   OTP_MAX_PER_CLIENT_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Web processes `npm run web` / `npm start` runs (node:cluster; sessions are in PostgreSQL, so any serves any request). 0 = one per core. */
   WEB_PROCESSES: z.coerce.number().int().min(0).default(0),
+  /**
+   * `npm start` on one machine: the niceness (0–19) given to the pipeline's processes (the worker
+   * and the Temporal engine it starts), so that in a burst the door keeps the cores: it accepts
+   * durably and fast, the pipeline lags and catches up (BENCHMARKS.md). 0 = same priority. Separate
+   * machines or containers (docker compose, production) size each process instead.
+   */
+  PIPELINE_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Workflow starts per second at most by each web process's intake starter (accepted submissions wait in PostgreSQL). */
   INTAKE_START_RATE: z.coerce.number().positive().default(100),
   /**

@@ -218,6 +218,20 @@ async function startTemporal(config: Config, databaseUrl: string): Promise<{ add
   return { address: temporal.address, uiUrl: temporal.uiUrl };
 }
 
+/**
+ * The pipeline's processes yield the cores to the door (PIPELINE_NICE): in a burst the web accepts
+ * fast and durably while the worker and Temporal lag and catch up after.
+ */
+function lowerPriority(what: string, pid: number | undefined): void {
+  const nice = loadConfig(process.env).PIPELINE_NICE;
+  if (!nice || !pid) return;
+  try {
+    os.setPriority(pid, nice);
+  } catch (err) {
+    say(`  (could not lower the priority of ${what}: ${(err as Error).message})`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const engine = temporalEngine(process.env); // an invalid TEMPORAL_ENGINE stops here, before anything starts
@@ -251,6 +265,7 @@ async function main(): Promise<void> {
   say(`  seeded; ${demoAccounts.length} demo account(s)`);
 
   const t = await startTemporal(config, pg.databaseUrl);
+  if (temporal) lowerPriority('Temporal', temporal.pid);
 
   step('Starting the Massar sandbox, the messaging sandbox (SMTP + SMS), the worker and the web server');
   const env: NodeJS.ProcessEnv = {
@@ -270,6 +285,7 @@ async function main(): Promise<void> {
   for (const s of specs) {
     const child = startTsxChild(s.name, s.file, env, width);
     children.push(child);
+    if (s.name === 'worker') lowerPriority('worker', child.process.pid);
     void child.exited.then(({ code, signal }) => {
       if (!shuttingDown) {
         void shutdown(1, `${s.name} (${s.file}) stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping everything.`);
