@@ -26,7 +26,8 @@ const schema = z.object({
   TEMPORAL_CODEC_KEYS: z.string().default(`${DEV_CODEC_KEY_ID}:${DEV_CODEC_KEY}`),
   /** Identifier of the key that encrypts new payloads. */
   TEMPORAL_CODEC_KEY_ID: z.string().default(DEV_CODEC_KEY_ID),
-  MASSAR_BASE_URL: z.string().url().default('http://127.0.0.1:3010'),
+  /** Massar's API; unset: the Massar sandbox of this machine (http://127.0.0.1:<MASSAR_SANDBOX_PORT>). */
+  MASSAR_BASE_URL: z.string().url().optional(),
   MASSAR_CLIENT_ID: z.string().default('tasjil-dev'),
   MASSAR_CLIENT_SECRET: z.string().default('tasjil-dev-secret'),
   MASSAR_SANDBOX_PORT: z.coerce.number().int().positive().default(3010),
@@ -39,8 +40,8 @@ const schema = z.object({
   TWILIO_ACCOUNT_SID: z.string().default('ACdev00000000000000000000000000000'),
   TWILIO_AUTH_TOKEN: z.string().default('dev-token'),
   TWILIO_FROM: z.string().default('+212600000000'),
-  /** Base URL replacing https://api.twilio.com; the local SMS sandbox in development and tests. Empty = real Twilio. */
-  TWILIO_API_BASE_URL: z.string().default('http://127.0.0.1:3020'),
+  /** Base URL replacing https://api.twilio.com; unset: the SMS sandbox of this machine (http://127.0.0.1:<SMS_SANDBOX_PORT>). Empty = real Twilio. */
+  TWILIO_API_BASE_URL: z.string().optional(),
   SMS_SANDBOX_PORT: z.coerce.number().int().positive().default(3020),
   /** Interface the development sandboxes listen on (0.0.0.0 inside containers). */
   SANDBOX_HOST: z.string().default('127.0.0.1'),
@@ -113,7 +114,9 @@ const schema = z.object({
   DOCUMENT_MAX_PDF_PAGES: z.coerce.number().int().positive().max(100).default(5),
 });
 
-export type Config = z.infer<typeof schema> & { devOutbox: boolean; publicBaseUrl: string; trustProxy: string[] };
+export type Config = Omit<z.infer<typeof schema>, 'MASSAR_BASE_URL' | 'TWILIO_API_BASE_URL'> & {
+  MASSAR_BASE_URL: string; TWILIO_API_BASE_URL: string; devOutbox: boolean; publicBaseUrl: string; trustProxy: string[];
+};
 
 /**
  * Reads and validates the environment.
@@ -150,5 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: trust,
     devOutbox: c.DEV_OUTBOX ?? c.NODE_ENV !== 'production',
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT}`,
+    // The sandboxes' addresses follow their ports, so moving a port never sends to another one.
+    MASSAR_BASE_URL: c.MASSAR_BASE_URL ?? `http://127.0.0.1:${c.MASSAR_SANDBOX_PORT}`,
+    TWILIO_API_BASE_URL: c.TWILIO_API_BASE_URL ?? `http://127.0.0.1:${c.SMS_SANDBOX_PORT}`,
   };
 }
