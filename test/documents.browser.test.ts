@@ -175,4 +175,4 @@ test.each(['ar', 'fr'] as const)('documents in %s: uploaded with the form (JPEG,
   expect(problems).toEqual([]);
   await parent.context().close();
   await director.context().close();
-});
+}, 120_000); // a browser through the whole flow and the pipeline: 25–30 s alone, over 60 s on 2 cores shared with a second test run
