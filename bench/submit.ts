@@ -37,25 +37,14 @@ import { gregorianToHijri } from '../domain/hijri';
 import { codecFromConfig } from '../temporal/codec';
 import { STATUS } from '../temporal/searchAttributes';
 import { currentNotice } from '../web/services/privacy';
+import { benchOptions } from './options';
 
 // ───────────────────────────── options ─────────────────────────────
 
 const ALL_SCENARIOS = ['api-small', 'api-phone', 'api-multipart-phone', 'form-small', 'form-phone', 'status', 'open', 'pipeline'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
-function flags(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) continue;
-    if (m[2] !== undefined) out.set(m[1], m[2]);
-    else if (argv[i + 1] && !argv[i + 1].startsWith('--')) out.set(m[1], argv[++i]);
-    else out.set(m[1], 'true');
-  }
-  return out;
-}
-const F = flags(process.argv.slice(2));
-const opt = (name: string, fallback: string): string => F.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback;
+const opt = benchOptions();
 
 const appConfig = loadConfig(process.env);
 const O = {

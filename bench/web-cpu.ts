@@ -33,22 +33,11 @@ import { connectTemporal } from '../temporal/client';
 import { createApp } from '../web/app';
 import { gregorianToHijri } from '../domain/hijri';
 import { currentNotice } from '../web/services/privacy';
+import { benchOptions } from './options';
 
 const TICKS = 100; // clock ticks per second on Linux
 
-function flags(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) continue;
-    if (m[2] !== undefined) out.set(m[1], m[2]);
-    else if (argv[i + 1] && !argv[i + 1].startsWith('--')) out.set(m[1], argv[++i]);
-    else out.set(m[1], 'true');
-  }
-  return out;
-}
-const F = flags(process.argv.slice(2));
-const opt = (name: string, fallback: string): string => F.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback;
+const opt = benchOptions();
 
 /** The child: the app alone, listening on `port` (127.0.0.1). */
 async function serve(port: number): Promise<void> {
@@ -192,8 +181,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (F.has('serve')) {
-  serve(Number(F.get('serve'))).catch((err: unknown) => { console.error(err); process.exit(1); });
+const servePort = opt('serve', '');
+if (servePort) {
+  serve(Number(servePort)).catch((err: unknown) => { console.error(err); process.exit(1); });
 } else {
   main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
 }
