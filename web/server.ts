@@ -13,6 +13,7 @@ import { loadConfig } from '../config';
 import { createOrm } from '../entities/orm';
 import { connectTemporal } from '../temporal/client';
 import { createApp } from './app';
+import { keepConnectionsAlive } from './http/keepAlive';
 import { ensureRetentionSchedule } from '../temporal/schedules';
 import { errorForLog } from '../observability/logging';
 
@@ -24,7 +25,7 @@ async function serve(first: boolean): Promise<void> {
   // Law 09-08: rejected and withdrawn requests are anonymised daily by a Temporal Schedule.
   if (first) await ensureRetentionSchedule(temporal.client, config.TEMPORAL_TASK_QUEUE);
   const { app, close, beginShutdown } = createApp({ config, orm, temporal, log });
-  const server = app.listen(config.PORT, () => log.info({ port: config.PORT, pid: process.pid }, 'web listening'));
+  const server = keepConnectionsAlive(app.listen(config.PORT, () => log.info({ port: config.PORT, pid: process.pid }, 'web listening')));
 
   /**
    * SIGTERM / SIGINT: /ready answers 503 at once; the server stops accepting connections (idle

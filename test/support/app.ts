@@ -18,6 +18,7 @@ import { gregorianToHijri } from '../../domain/hijri';
 import { loadConfig, type Config } from '../../config';
 import { currentNotice } from '../../web/services/privacy';
 import { requireStack } from './stack';
+import { keepConnectionsAlive } from '../../web/http/keepAlive';
 
 export interface TestApp {
   config: Config;
@@ -58,7 +59,7 @@ export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; 
   let closeApp = async () => undefined as void;
   if (opts.web !== false) {
     const { app, close } = createApp({ config: { ...config, PORT: 0 }, orm, temporal, log: pino({ level: 'silent' }), clock: opts.clock });
-    server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    server = await new Promise<Server>((resolve) => { const s = keepConnectionsAlive(app.listen(0, '127.0.0.1', () => resolve(s))); });
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     closeApp = close;
   }
