@@ -13,7 +13,7 @@ import { createApp } from '../web/app';
 import { supervisionRouter } from '../web/routes/supervision';
 import { submitPreRegistration } from '../web/services/preRegistrations';
 import { todayInCasablanca } from '../domain/dates';
-import { startTestApp, testPhoto, validSubmission, eventually, type TestApp } from './support/app';
+import { closeServer, startTestApp, testPhoto, validSubmission, eventually, type TestApp } from './support/app';
 import { Browser } from './support/http';
 import { signInStaff } from './support/staff';
 
@@ -116,7 +116,7 @@ beforeAll(async () => {
 }, 120000);
 
 afterAll(async () => {
-  if (server) await new Promise((r) => server.close(r));
+  if (server) await closeServer(server);
   if (closeApp) await closeApp();
   if (t) await t.stop();
 });

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { createApp } from '../web/app';
 import { IntakeStarter } from '../web/services/intakeStarter';
-import { demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { closeServer, demoSchool, eventually, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
 
 let t: TestApp;
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await starter?.close();
-  if (server) await new Promise((r) => server.close(r));
+  if (server) await closeServer(server);
   await closeApp?.();
   await t?.stop();
 });

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import type { Config } from '../config';
 import { createApp } from '../web/app';
-import { demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
+import { closeServer, demoSchool, startTestApp, testPhoto, validSubmission, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
 import { signInStaff } from './support/staff';
 
@@ -120,7 +120,7 @@ describe('production', () => {
     server = await new Promise<Server>((resolve) => { const s = created.app.listen(0, '127.0.0.1', () => resolve(s)); });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => { await new Promise((r) => server.close(r)); await close(); });
+  afterAll(async () => { await closeServer(server); await close(); });
 
   test('HSTS, upgrade-insecure-requests, static files cached 7 days', async () => {
     const res = await fetch(`${base}/`);

@@ -19,7 +19,7 @@ import { parseAccountIdentifier } from '../domain/account';
 import { OneTimeCode, ParentAccount } from '../entities';
 import { createApp } from '../web/app';
 import { signUp } from '../web/services/accounts';
-import { startTestApp, type TestApp } from './support/app';
+import { closeServer, startTestApp, type TestApp } from './support/app';
 import { Browser, inputValue } from './support/http';
 import { signInStaff } from './support/staff';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   untrusted = { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, close };
 });
 afterAll(async () => {
-  if (untrusted) { await new Promise((r) => untrusted.server.close(r)); await untrusted.close(); }
+  if (untrusted) { await closeServer(untrusted.server); await untrusted.close(); }
   await t?.stop();
 });
 

@@ -66,13 +66,25 @@ export async function startTestApp(opts: { withWorker?: boolean; web?: boolean; 
   return {
     config, orm, temporal, baseUrl, demoAccounts,
     async stop() {
-      if (server) await new Promise((r) => server!.close(r));
+      if (server) await closeServer(server);
       await closeApp();
       await stopWorker();
       await temporal.close();
       await orm.close(true);
     },
   };
+}
+
+/**
+ * Closes a test's HTTP server at once: stops accepting and cuts every connection still open. The
+ * web keeps idle keep-alive connections 65 s (web/http/keepAlive.ts); `close()` alone waits for
+ * any connection Node does not count as idle, which outlasted a 60 s afterAll on a loaded CI
+ * machine. A test's requests are all answered by then: nothing in flight is lost.
+ */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
 }
 
 const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
