@@ -11,6 +11,7 @@
  * 5. prints the URLs and demo sign-ins. Ctrl-C / SIGTERM stops everything, children first.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -226,7 +227,13 @@ function lowerPriority(what: string, pid: number | undefined): void {
   const nice = loadConfig(process.env).PIPELINE_NICE;
   if (!nice || !pid) return;
   try {
-    os.setPriority(pid, nice);
+    // Linux keeps a niceness per thread: every thread the process has now (the Temporal server's Go
+    // threads were started before this, and had kept 0: measured); threads born later inherit it.
+    let threads: number[] = [pid];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid > 0);
+    } catch { /* not Linux: the process's priority is the process's */ }
+    for (const tid of threads) os.setPriority(tid, nice);
   } catch (err) {
     say(`  (could not lower the priority of ${what}: ${(err as Error).message})`);
   }
@@ -304,6 +311,8 @@ async function main(): Promise<void> {
       },
     }),
   ]);
+  // Again once ready: every thread the worker made while starting.
+  lowerPriority('worker', children[specs.findIndex((s) => s.name === 'worker')]!.process.pid);
   // The SMTP sandbox listens on its own port.
   for (let i = 0; i < 100 && !(await isPortOpen(config.SMTP_PORT)); i++) await new Promise((r) => setTimeout(r, 200));
   if (!(await isPortOpen(config.SMTP_PORT))) throw new Error(`The SMTP sandbox does not listen on port ${config.SMTP_PORT}`);

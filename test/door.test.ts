@@ -150,3 +150,51 @@ test('an anonymous visit to the status page and the form writes no session row; 
   const managed = await (await visitor.get(`/pre-registrations/${reference}`)).text();
   expect(managed).toContain(`href="/pre-registrations/${reference}/withdraw"`);
 });
+
+test('in a burst (4 submissions at once in the door) the starter holds the pipeline back to its burst rate; the burst over, it catches up', async () => {
+  await starter.close(); // this file's starter: from here on, only the one below starts workflows
+  const references: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...uniqueBody(), photo: { data: photo.toString('base64') } }),
+    });
+    expect(res.status).toBe(201);
+    references.push(((await res.json()) as { reference: string }).reference);
+  }
+  const pending = async () => Number((await sql<{ n: string }>('select count(*) as n from pre_registration where workflow_start_requested_at is not null'))[0].n);
+  const waiting = await pending();
+  expect(waiting).toBeGreaterThanOrEqual(3);
+
+  const clock = { ms: Date.now() };
+  const held = new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { sweepMs: 100, burstInFlight: 4, burstRate: 0.2, now: () => clock.ms });
+  try {
+    const leave = [held.entering(), held.entering(), held.entering()];
+    expect(held.inBurst()).toBe(false); // 3 at once: not yet
+    leave.push(held.entering());
+    expect(held.inBurst()).toBe(true); // 4 at once
+    for (const l of leave) { l(); l(); } // leaving twice counts once
+    expect(held.inBurst()).toBe(true); // within the second after
+    expect(held.entering()).toBeInstanceOf(Function); // 1 in flight: no new burst moment
+    clock.ms += 999;
+    expect(held.inBurst()).toBe(true);
+
+    // In the burst: one start per round (0.2/s: the next round in 5 s), however many wait.
+    held.start();
+    await eventually(async () => (await pending()) === waiting - 1, 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await pending()).toBe(waiting - 1);
+
+    // The burst over (a second with fewer than 4 at once): the rest are started at full rate.
+    clock.ms += 2;
+    expect(held.inBurst()).toBe(false);
+    await eventually(async () => (await pending()) === 0, 30_000);
+    for (const reference of references) await eventually(async () => (await t.temporal.status(reference)).status === 'underReview', 60_000);
+  } finally {
+    await held.close();
+  }
+}, 120_000);
+
+test('an intake starter refuses a burst rate of 0: the pipeline never stops', () => {
+  expect(() => new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { burstRate: 0 })).toThrow('burstRate must be more than 0');
+});

@@ -102,7 +102,9 @@ export function languageOf(req: Request): Language {
 /** Builds the app (does not listen). Returns the app and a `close` for its session pool. */
 export function createApp(webDeps: WebDeps): { app: express.Express; close(): Promise<void>; beginShutdown(): void } {
   const { config, log } = webDeps;
-  const ownStarter = webDeps.starter ? null : new IntakeStarter(webDeps.orm, webDeps.temporal, log, { maxPerSecond: config.INTAKE_START_RATE }).start();
+  const ownStarter = webDeps.starter ? null : new IntakeStarter(webDeps.orm, webDeps.temporal, log, {
+    maxPerSecond: config.INTAKE_START_RATE, burstInFlight: config.INTAKE_BURST_IN_FLIGHT, burstRate: config.INTAKE_BURST_START_RATE,
+  }).start();
   const deps: WebDeps = { ...webDeps, starter: webDeps.starter ?? ownStarter! };
   const app = express();
   /** Set by `beginShutdown()` (SIGTERM): /ready answers 503, responses close their connection. */

@@ -9,6 +9,16 @@
  * not a Temporal round trip, and the backlog waits durably in PostgreSQL while the pipeline
  * catches up; a crash between the commit and the start loses nothing (the sweep, every
  * `sweepMs`, finds the row again).
+ *
+ * **The door first, in a burst.** Each workflow started sets the pipeline to work (the engine, the
+ * worker and their writes to the same PostgreSQL the door writes to): started as fast as the door
+ * accepts, a burst's pipeline took most of the machine from the door (BENCHMARKS.md, "fourth
+ * pass"). So while this process's door is busy — `burstInFlight` submissions or more being handled
+ * at once, at some moment of the last second — the starter starts only `burstRate` workflows a
+ * second (never none: the pipeline keeps moving and nothing waits forever); when the burst ends
+ * it catches up at `maxPerSecond`. The backlog waits durably in PostgreSQL meanwhile, as it would
+ * for a Temporal outage. (Submissions in flight, not accepted per second: a door slowed by its
+ * pipeline accepts few a second, yet many parents are waiting on it.)
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -22,6 +32,12 @@ export interface IntakeStarterOptions {
   maxPerSecond?: number;
   /** Sweep period when nothing kicks the starter, ms (default 1000). */
   sweepMs?: number;
+  /** Submissions in flight at once in this process's door from which it is a burst (default 4; 0: never). */
+  burstInFlight?: number;
+  /** Workflow starts per second at most during a burst (default 2; more than 0). */
+  burstRate?: number;
+  /** The clock (ms), for tests. */
+  now?: () => number;
 }
 
 interface PendingRow {
@@ -46,6 +62,12 @@ export class IntakeStarter {
   private readonly batch: number;
   private readonly maxPerSecond: number;
   private readonly sweepMs: number;
+  private readonly burstInFlight: number;
+  private readonly burstRate: number;
+  private readonly now: () => number;
+  /** Submissions the door is handling now, and when it last had `burstInFlight` of them at once. */
+  private inFlight = 0;
+  private busyAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -57,6 +79,10 @@ export class IntakeStarter {
     this.batch = opts.batch ?? 50;
     this.maxPerSecond = opts.maxPerSecond ?? 100;
     this.sweepMs = opts.sweepMs ?? 1000;
+    this.burstInFlight = opts.burstInFlight ?? 4;
+    this.burstRate = opts.burstRate ?? 2;
+    if (!(this.burstRate > 0)) throw new RangeError('burstRate must be more than 0: the pipeline never stops');
+    this.now = opts.now ?? Date.now;
   }
 
   /** Starts the periodic sweep (and a first round now). */
@@ -68,7 +94,20 @@ export class IntakeStarter {
     return this;
   }
 
-  /** Asks for a round as soon as possible (a door just committed a submission); nothing before start(). Never throws. */
+  /** A submission enters the door; the function returned says it left (call it once, whatever the outcome). */
+  entering(): () => void {
+    this.inFlight++;
+    if (this.burstInFlight > 0 && this.inFlight >= this.burstInFlight) this.busyAt = this.now();
+    let left = false;
+    return () => { if (!left) { left = true; this.inFlight--; } };
+  }
+
+  /** Whether the door is in a burst: `burstInFlight` submissions at once at some moment of the last second. */
+  inBurst(): boolean {
+    return this.burstInFlight > 0 && this.now() - this.busyAt < 1000;
+  }
+
+  /** Asks for a round as soon as possible (a door found a submission still waiting); nothing before start(). Never throws. */
   kick(): void {
     if (this.closed || !this.active) return;
     if (this.running) { this.again = true; return; }
@@ -87,8 +126,11 @@ export class IntakeStarter {
       this.again = false;
       let started = 0;
       const t0 = Date.now();
+      const burst = this.inBurst();
+      const rate = burst ? this.burstRate : this.maxPerSecond;
+      const limit = burst ? Math.max(1, Math.ceil(this.burstRate)) : this.batch;
       try {
-        started = await this.round();
+        started = await this.round(limit);
         this.failures = 0;
       } catch (err) {
         // Temporal or PostgreSQL away: the rows stay pending; the sweep tries again, slower each time (≤ 30 s).
@@ -97,18 +139,18 @@ export class IntakeStarter {
         await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** this.failures)).unref());
         return;
       }
-      const minMs = (started * 1000) / this.maxPerSecond;
+      const minMs = (started * 1000) / rate;
       if (Date.now() - t0 < minMs) await new Promise((r) => setTimeout(r, minMs - (Date.now() - t0)));
-      if (started === this.batch) this.again = true; // more may be waiting
+      if (started === limit) this.again = true; // more may be waiting
     } while (this.again && !this.closed);
   }
 
-  /** One round: takes up to `batch` pending rows, starts their workflows, marks them; returns how many. */
-  private async round(): Promise<number> {
+  /** One round: takes up to `limit` pending rows, starts their workflows, marks them; returns how many. */
+  private async round(limit: number): Promise<number> {
     const { started, failure } = await this.orm.em.fork().transactional(async (tx) => {
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
-      const rows = await conn.execute<PendingRow[]>(PENDING_SQL, [this.batch], 'all', ctx);
+      const rows = await conn.execute<PendingRow[]>(PENDING_SQL, [limit], 'all', ctx);
       if (!rows.length) return { started: 0, failure: null };
       const results = await Promise.allSettled(rows.map((r) => this.temporal.start({
         reference: r.reference, schoolCode: r.school_code, directorateCode: r.directorate_code, academyCode: r.academy_code,
