@@ -62,13 +62,13 @@ const schema = z.object({
   /** Workflow starts per second at most by each web process's intake starter (accepted submissions wait in PostgreSQL). */
   INTAKE_START_RATE: z.coerce.number().positive().default(100),
   /**
-   * The door first in a burst: while one web process handles this many submissions at once (at some
+   * The door first in a burst: while one web process handles this many requests at once (pages, API) (at some
    * moment of the last second), its intake starter starts only INTAKE_BURST_START_RATE workflows a
    * second, and catches up when the burst ends (web/services/intakeStarter.ts). 0 = never hold back.
    */
   INTAKE_BURST_IN_FLIGHT: z.coerce.number().int().min(0).default(4),
   /** Workflow starts per second by each web process during a burst (more than 0: the pipeline never stops). */
-  INTAKE_BURST_START_RATE: z.coerce.number().positive().default(2),
+  INTAKE_BURST_START_RATE: z.coerce.number().positive().default(1),
   /**
    * Wrong birth certificate numbers accepted per request per hour, whatever the client address and
    * the door (page or API), before the request locks for the rest of the hour (web/services/unlock.ts).

@@ -151,7 +151,7 @@ test('an anonymous visit to the status page and the form writes no session row; 
   expect(managed).toContain(`href="/pre-registrations/${reference}/withdraw"`);
 });
 
-test('in a burst (4 submissions at once in the door) the starter holds the pipeline back to its burst rate; the burst over, it catches up', async () => {
+test('in a burst (4 requests at once in the door) the starter holds the pipeline back to its burst rate; the burst over, it catches up', async () => {
   await starter.close(); // this file's starter: from here on, only the one below starts workflows
   const references: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -194,6 +194,25 @@ test('in a burst (4 submissions at once in the door) the starter holds the pipel
     await held.close();
   }
 }, 120_000);
+
+test('every request of the door is counted in flight while handled and out once answered (pages, API, refusals, a client gone midway)', async () => {
+  expect(starter.inFlightRequests).toBe(0);
+  const gate = fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"level": ' });
+  expect((await gate).status).toBe(400);
+  const pages = await Promise.all(['/pre-registration/new', '/no-such-page', '/health', '/api/v1/openapi.json'].map((p) => fetch(baseUrl + p)));
+  expect(pages.map((r) => r.status)).toEqual([200, 404, 200, 200]);
+  await Promise.all(pages.map((r) => r.arrayBuffer()));
+  // A client that sends half a body and goes away.
+  const aborted = new AbortController();
+  const half = fetch(`${baseUrl}/api/v1/pre-registrations`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, signal: aborted.signal, duplex: 'half',
+    body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"level": "primary1", ')); } }),
+  } as RequestInit).catch((err: Error) => err.name);
+  await eventually(async () => starter.inFlightRequests === 1, 10_000);
+  aborted.abort();
+  expect(await half).toBe('AbortError');
+  await eventually(async () => starter.inFlightRequests === 0, 10_000);
+});
 
 test('an intake starter refuses a burst rate of 0: the pipeline never stops', () => {
   expect(() => new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { burstRate: 0 })).toThrow('burstRate must be more than 0');

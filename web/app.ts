@@ -191,6 +191,12 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(await registry.metrics());
   });
   app.get('/favicon.ico', (_req, res) => { res.redirect(301, '/static/favicon.svg'); });
+  // The door first: the intake starter holds the pipeline back while this process is busy with
+  // people's requests (pages, API; not probes, metrics or static files), see web/services/intakeStarter.ts.
+  app.use((_req, res, next) => {
+    res.once('close', deps.starter!.entering());
+    next();
+  });
 
   app.use(cookieParser());
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 5 });

@@ -13,12 +13,13 @@
  * **The door first, in a burst.** Each workflow started sets the pipeline to work (the engine, the
  * worker and their writes to the same PostgreSQL the door writes to): started as fast as the door
  * accepts, a burst's pipeline took most of the machine from the door (BENCHMARKS.md, "fourth
- * pass"). So while this process's door is busy — `burstInFlight` submissions or more being handled
- * at once, at some moment of the last second — the starter starts only `burstRate` workflows a
- * second (never none: the pipeline keeps moving and nothing waits forever); when the burst ends
- * it catches up at `maxPerSecond`. The backlog waits durably in PostgreSQL meanwhile, as it would
- * for a Temporal outage. (Submissions in flight, not accepted per second: a door slowed by its
- * pipeline accepts few a second, yet many parents are waiting on it.)
+ * pass"). So while this process's door is busy — `burstInFlight` requests or more (pages and API
+ * calls: submissions, status reads) being handled at once, at some moment of the last second — the
+ * starter starts only `burstRate` workflows a second (never none: the pipeline keeps moving and
+ * nothing waits forever); when the burst ends it catches up at `maxPerSecond`. The backlog waits
+ * durably in PostgreSQL meanwhile, as it would for a Temporal outage. (Requests in flight, not
+ * submissions per second: a door slowed by its pipeline accepts few a second, yet many parents
+ * are waiting on it.)
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -32,9 +33,9 @@ export interface IntakeStarterOptions {
   maxPerSecond?: number;
   /** Sweep period when nothing kicks the starter, ms (default 1000). */
   sweepMs?: number;
-  /** Submissions in flight at once in this process's door from which it is a burst (default 4; 0: never). */
+  /** Requests in flight at once in this process's door from which it is a burst (default 4; 0: never). */
   burstInFlight?: number;
-  /** Workflow starts per second at most during a burst (default 2; more than 0). */
+  /** Workflow starts per second at most during a burst (default 1; more than 0). */
   burstRate?: number;
   /** The clock (ms), for tests. */
   now?: () => number;
@@ -65,7 +66,7 @@ export class IntakeStarter {
   private readonly burstInFlight: number;
   private readonly burstRate: number;
   private readonly now: () => number;
-  /** Submissions the door is handling now, and when it last had `burstInFlight` of them at once. */
+  /** Requests the door is handling now, and when it last had `burstInFlight` of them at once. */
   private inFlight = 0;
   private busyAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
@@ -80,7 +81,7 @@ export class IntakeStarter {
     this.maxPerSecond = opts.maxPerSecond ?? 100;
     this.sweepMs = opts.sweepMs ?? 1000;
     this.burstInFlight = opts.burstInFlight ?? 4;
-    this.burstRate = opts.burstRate ?? 2;
+    this.burstRate = opts.burstRate ?? 1;
     if (!(this.burstRate > 0)) throw new RangeError('burstRate must be more than 0: the pipeline never stops');
     this.now = opts.now ?? Date.now;
   }
@@ -94,7 +95,7 @@ export class IntakeStarter {
     return this;
   }
 
-  /** A submission enters the door; the function returned says it left (call it once, whatever the outcome). */
+  /** A request enters the door; the function returned says it left (called once or more, whatever the outcome). */
   entering(): () => void {
     this.inFlight++;
     if (this.burstInFlight > 0 && this.inFlight >= this.burstInFlight) this.busyAt = this.now();
@@ -102,7 +103,12 @@ export class IntakeStarter {
     return () => { if (!left) { left = true; this.inFlight--; } };
   }
 
-  /** Whether the door is in a burst: `burstInFlight` submissions at once at some moment of the last second. */
+  /** Requests in this process's door now. */
+  get inFlightRequests(): number {
+    return this.inFlight;
+  }
+
+  /** Whether the door is in a burst: `burstInFlight` requests at once at some moment of the last second. */
   inBurst(): boolean {
     return this.burstInFlight > 0 && this.now() - this.busyAt < 1000;
   }

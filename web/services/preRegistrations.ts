@@ -99,18 +99,11 @@ function rawField(raw: unknown, key: string): unknown {
  * @throws only on infrastructure failure (database or Temporal down); bad input returns `ok: false`.
  */
 export async function submitPreRegistration(
-  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void; entering?(): () => void } },
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void } },
   raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
   opts: SubmitOptions = {},
 ): Promise<SubmitResult> {
-  // The door's load tells the intake starter when to hold the pipeline back (a burst).
-  const left = deps.starter?.entering?.();
-  let result: SubmitResult;
-  try {
-    result = await submitUncounted(deps, raw, photo, submissionToken, opts);
-  } finally {
-    left?.();
-  }
+  const result = await submitUncounted(deps, raw, photo, submissionToken, opts);
   // Metrics: a new request accepted; a refusal counted once per distinct reason code.
   if (result.ok && result.created) submissionsAccepted.inc();
   // The intake starter starts the workflow outside this request: it finds the request id here.
@@ -120,7 +113,7 @@ export async function submitPreRegistration(
 }
 
 async function submitUncounted(
-  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void; entering?(): () => void } },
+  deps: { em: EntityManager; temporal: TasjilTemporal; now?: Date; deadlines?: PreRegistrationInput['deadlines']; starter?: { kick(): void } },
   raw: unknown, photo: Buffer | { key: string } | undefined, submissionToken: string,
   opts: SubmitOptions = {},
 ): Promise<SubmitResult> {
