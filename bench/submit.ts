@@ -33,11 +33,10 @@ import { Pool } from 'pg';
 import sharp from 'sharp';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
-import { gregorianToHijri } from '../domain/hijri';
 import { codecFromConfig } from '../temporal/codec';
 import { STATUS } from '../temporal/searchAttributes';
-import { currentNotice } from '../web/services/privacy';
 import { benchOptions } from './options';
+import { smallPhoto, submission, type SchoolChain } from './bodies';
 
 // ───────────────────────────── options ─────────────────────────────
 
@@ -202,44 +201,6 @@ class ProcessSampler {
 
 // ───────────────────────────── bodies and photos ─────────────────────────────
 
-const FIRST_AR = ['أحمد', 'محمد', 'يوسف', 'آدم', 'إلياس', 'ريان', 'أيوب', 'عمر', 'حمزة', 'زكرياء', 'فاطمة', 'مريم', 'سلمى', 'آمنة', 'هبة', 'نور', 'إيمان', 'خديجة', 'سارة', 'ياسمين'];
-const FIRST_LA = ['Ahmed', 'Mohammed', 'Youssef', 'Adam', 'Ilyas', 'Rayan', 'Ayoub', 'Omar', 'Hamza', 'Zakaria', 'Fatima', 'Meryem', 'Salma', 'Amina', 'Hiba', 'Nour', 'Imane', 'Khadija', 'Sara', 'Yasmine'];
-const LAST_AR = ['العلوي', 'بناني', 'الإدريسي', 'التازي', 'الفاسي', 'بنعلي', 'الشرقاوي', 'المريني', 'البقالي', 'الوزاني', 'السوسي', 'الرحماني', 'بنجلون', 'القادري', 'الصقلي', 'الحسني', 'اليوسفي', 'العمراني', 'الزياني', 'الكتاني'];
-const LAST_LA = ['El Alaoui', 'Bennani', 'El Idrissi', 'Tazi', 'El Fassi', 'Benali', 'Cherkaoui', 'Merini', 'Bakkali', 'Ouazzani', 'Soussi', 'Rahmani', 'Benjelloun', 'Kadiri', 'Sqalli', 'Hassani', 'Youssfi', 'Amrani', 'Ziani', 'Kettani'];
-const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)];
-const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
-
-interface SchoolChain { schoolYear: string; schoolCode: string; zoneCode: string; communeCode: string; directorateCode: string; academyCode: string }
-
-/** A valid submission (the API's JSON shape), different names, dates and numbers each time (the duplicate check stays realistic). */
-function submission(s: SchoolChain): Record<string, unknown> {
-  const i = Math.floor(Math.random() * 20);
-  const j = Math.floor(Math.random() * 20);
-  const day = new Date(Date.UTC(2021, 0, 1) + Math.floor(Math.random() * 360) * 86400_000);
-  const birthDate = day.toISOString().slice(0, 10);
-  const certDate = new Date(day.getTime() + 10 * 86400_000).toISOString().slice(0, 10);
-  return {
-    schoolYear: s.schoolYear, level: 'primary1',
-    child: { firstNameAr: FIRST_AR[i], lastNameAr: LAST_AR[j], firstNameLatin: FIRST_LA[i], lastNameLatin: LAST_LA[j] },
-    civilStatus: {
-      birthDate, birthDateHijri: gregorianToHijri(birthDate), birthPlace: 'الرباط',
-      birthCertificateNumber: `${digits(5)}/2021`, birthCertificateDate: certDate,
-      fatherLineage: `محمد بن أحمد ${LAST_AR[j]}`, motherLineage: 'فاطمة بنت علي',
-    },
-    siblings: [],
-    guardianRole: 'father',
-    father: {
-      firstNameAr: pick(FIRST_AR.slice(0, 10)), lastNameAr: LAST_AR[j], firstNameLatin: 'Mohammed', lastNameLatin: LAST_LA[j],
-      cin: `AB${digits(6)}`, profession: 'أستاذ', address: 'حي الرياض، الرباط', phone: `0612${digits(6)}`, email: `bench-${randomUUID().slice(0, 8)}@example.ma`,
-    },
-    mother: { firstNameAr: 'فاطمة', lastNameAr: 'بناني', firstNameLatin: 'Fatima', lastNameLatin: 'Bennani', cin: '', profession: '', address: '', phone: '', email: '' },
-    residence: { communeCode: s.communeCode, residenceZoneCode: s.zoneCode },
-    schoolCode: s.schoolCode,
-    language: 'ar',
-    privacyNoticeVersion: currentNotice().version, // the notice accepted (checkbox or API field)
-  };
-}
-
 function formFields(obj: Record<string, unknown>, prefix = ''): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(obj)) {
@@ -252,7 +213,7 @@ function formFields(obj: Record<string, unknown>, prefix = ''): Array<[string, s
 
 /** The small photo (300×400, as in the tests) and the 12-megapixel phone photo (4000×3000, quality 90, ~3.5 MB; cached). */
 async function photos(): Promise<{ small: Buffer; phone: Buffer }> {
-  const small = await sharp({ create: { width: 300, height: 400, channels: 3, background: { r: 200, g: 180, b: 160 } } }).jpeg().toBuffer();
+  const small = await smallPhoto();
   const file = path.join(os.tmpdir(), 'tasjil-bench-phone-4000x3000-q90.jpg');
   if (fs.existsSync(file)) return { small, phone: fs.readFileSync(file) };
   const w = 4000;

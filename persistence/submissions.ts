@@ -6,11 +6,46 @@
  * this is the statement the web processes run most, and the entity graph (identity map, unit of
  * work, change sets) was a quarter of the web's CPU per submission. The rows written are exactly
  * what the `PreRegistration`, `Photo` and `PreRegistrationEvent` entities would write.
+ *
+ * These statements are sent as named prepared statements with their values as parameters, on a
+ * connection of MikroORM's own pool (knex's `pg` clients): `Connection.execute` would write every
+ * value into the SQL text (`Platform.formatQuery`, the photo as a hex literal), so PostgreSQL parsed
+ * and planned each submission's statements anew and the web process formatted and escaped them
+ * (issue 10: a third of PostgreSQL's CPU per submission). A prepared statement is parsed once per
+ * connection; its plan is PostgreSQL's choice (custom for the first executions, then generic when
+ * no worse). Values that decide which partial index applies (the closed statuses) stay in the text.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgeRule, Level, PreRegistrationSubmission } from '../domain/types';
 
 type Conn = ReturnType<EntityManager['getConnection']>;
+
+/** The `pg` client as knex hands it out (only what is used here). */
+interface PgClient { query<R>(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> }
+
+/** A statement written with `?` placeholders, numbered once for `pg` (`$1`, `$2`…); `name` is its prepared statement's name. */
+export interface Prepared { name: string; text: string }
+
+/** Numbers the `?` placeholders of `sql` (none of these statements has a `?` operator or a `?` in a literal). */
+export function prepared(name: string, sql: string): Prepared {
+  let n = 0;
+  return { name: `tasjil_${name}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+}
+
+/**
+ * Runs a prepared statement with `values` on a connection of MikroORM's pool, outside any
+ * transaction (each statement is atomic on its own). Errors are the driver's (a unique violation
+ * has `code` '23505').
+ */
+export async function runPrepared<R>(conn: Conn, statement: Prepared, values: unknown[]): Promise<R[]> {
+  const knex = conn.getKnex().client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const client = await knex.acquireConnection();
+  try {
+    return (await client.query<R>({ name: statement.name, text: statement.text, values })).rows;
+  } finally {
+    await knex.releaseConnection(client);
+  }
+}
 
 /** A stored request as the submission path needs it. */
 export interface StoredRequestHead {
@@ -38,7 +73,7 @@ export interface SubmitContext {
 
 const HEAD = `json_build_object('id', p.id, 'reference', p.reference, 'status', p.status, 'submissionHash', p.submission_hash, 'startPending', p.workflow_start_requested_at is not null)`;
 
-const CONTEXT_SQL = `
+const CONTEXT = prepared('submit_context', `
 with y as (select coalesce(?::text, (select code from school_year where is_current order by code limit 1), '') as code)
 select y.code as school_year,
   (select ${HEAD} from pre_registration p where p.submission_token = ?) as existing,
@@ -50,7 +85,7 @@ select y.code as school_year,
      from age_rule r where r.school_year_code = y.code and r.level = ?) as rule,
   (select json_build_object('code', z.code, 'communeCode', z.commune_code) from residence_zone z where z.code = ?) as zone,
   exists (select 1 from school s where s.code = ?) as school_exists
-from y`;
+from y`);
 
 /**
  * Reads, in one statement, the request already made with `submissionToken`, the school year
@@ -60,10 +95,10 @@ from y`;
 export async function submitContext(
   conn: Conn, q: { submissionToken: string; schoolYear: string | null; level: Level; zoneCode: string; schoolCode: string },
 ): Promise<SubmitContext> {
-  const [row] = await conn.execute<Array<{
+  const [row] = await runPrepared<{
     school_year: string; existing: StoredRequestHead | null; window: SubmitContext['window'];
     rule: Omit<AgeRule, 'schoolYear' | 'level'> | null; zone: SubmitContext['zone']; school_exists: boolean;
-  }>>(CONTEXT_SQL, [q.schoolYear, q.submissionToken || null, q.level, q.level, q.zoneCode || null, q.schoolCode || null]);
+  }>(conn, CONTEXT, [q.schoolYear, q.submissionToken || null, q.level, q.level, q.zoneCode || null, q.schoolCode || null]);
   return {
     existing: row.existing, schoolYear: row.school_year,
     // As campaignWindow(): a year that is not YYYY-YYYY has no window.
@@ -91,12 +126,23 @@ export async function requestByToken(conn: Conn, submissionToken: string): Promi
   return row?.head ?? null;
 }
 
+/** The statement of {@link activeRequestByChildKey} for one list of closed statuses (code constants), by that list. */
+const byChildKey = new Map<string, Prepared>();
+
 /** The active request (not withdrawn or rejected) of a child key, or null. */
 export async function activeRequestByChildKey(conn: Conn, childKey: string | null, closed: readonly string[]): Promise<StoredRequestHead | null> {
   if (!childKey) return null;
-  const [row] = await conn.execute<Array<{ head: StoredRequestHead }>>(
-    `select ${HEAD} as head from pre_registration p where p.child_key = ? and p.status <> all(?::text[]) limit 1`, [childKey, `{${closed.join(',')}}`],
-  );
+  const key = closed.join(',');
+  let statement = byChildKey.get(key);
+  if (!statement) {
+    // The statuses written in the text (not a parameter): the planner then proves the predicate of
+    // the partial unique index on child_key (status not withdrawn or rejected), whatever the plan.
+    if (closed.some((c) => !/^[a-zA-Z]+$/.test(c))) throw new Error(`not a status: ${key}`);
+    statement = prepared(`active_by_child_key_${byChildKey.size}`,
+      `select ${HEAD} as head from pre_registration p where p.child_key = ? and p.status <> all(array[${closed.map((c) => `'${c}'`).join(', ')}]::text[]) limit 1`);
+    byChildKey.set(key, statement);
+  }
+  const [row] = await runPrepared<{ head: StoredRequestHead }>(conn, statement, [childKey]);
   return row?.head ?? null;
 }
 
@@ -156,15 +202,15 @@ function insertRequestSql(withPhoto: boolean): string {
   insert into pre_registration (${REQUEST_COLUMNS.join(', ')}) values (${REQUEST_VALUES.join(', ')}) returning id),
 event_row as (
   insert into pre_registration_event (pre_registration_id, event_key, type, status, actor, details, at)
-  select id, 'status:submitted', 'status', 'submitted', 'parent', '{}'::jsonb, ? from request_row),
+  select id, 'status:submitted', 'status', 'submitted', 'parent', '{}'::jsonb, ?::timestamptz from request_row),
 consent_row as (
   insert into consent_record (id, pre_registration_id, parent_account_id, notice_version, accepted_at)
-  select ?::uuid, id, ?::uuid, ?, ? from request_row returning id)
+  select ?::uuid, id, ?::uuid, ?::text, ?::timestamptz from request_row returning id)
 insert into audit_log (at, actor_id, actor_role, action, reference, ip, details)
-  select ?, ?, 'parent', ?, ?, null, ?::jsonb from consent_row`;
+  select ?::timestamptz, ?::text, 'parent', ?::text, ?::text, null, ?::jsonb from consent_row`;
 }
-const INSERT_WITH_PHOTO = insertRequestSql(true);
-const INSERT_WITHOUT_PHOTO = insertRequestSql(false);
+const INSERT_WITH_PHOTO = prepared('insert_request_with_photo', insertRequestSql(true));
+const INSERT_WITHOUT_PHOTO = prepared('insert_request', insertRequestSql(false));
 
 /**
  * Writes a new request (status `submitted`), its timeline event `status:submitted`, the consent
@@ -189,7 +235,7 @@ export async function insertRequest(conn: Conn, r: NewRequestRow, photo: NewPhot
     consent.id, r.parentAccountId, consent.version, r.now,
     r.now, r.parentAccountId ? `parent:${r.parentAccountId}` : 'parent', consent.auditAction, r.reference, JSON.stringify(consent.auditDetails),
   ];
-  await conn.execute(photo ? INSERT_WITH_PHOTO : INSERT_WITHOUT_PHOTO, photo ? [photo.key, photo.jpeg, photo.width, photo.height, r.now, ...values] : values, 'run');
+  await runPrepared(conn, photo ? INSERT_WITH_PHOTO : INSERT_WITHOUT_PHOTO, photo ? [photo.key, photo.jpeg, photo.width, photo.height, r.now, ...values] : values);
 }
 
 /** Whether an error is PostgreSQL's unique violation (as the driver or MikroORM reports it). */
