@@ -13,12 +13,13 @@ const names = {
   },
 };
 const parent = {
+  description: 'A parent or the tutor. Names are always required; the guardian (the one `guardianRole` names) must also give `cin`, `address` and `phone`, and a mobile phone or an email to be notified; other fields are optional, validated when given.',
   allOf: [{ $ref: '#/components/schemas/PersonNames' }, {
     type: 'object',
     properties: {
-      cin: s('National ID card number: one or two letters then digits, e.g. AB123456'),
-      profession: s('Profession'), address: s('Address'),
-      phone: s('Phone, national (0612345678) or international (+212612345678); stored E.164'),
+      cin: s('National ID card number: one or two letters then digits, e.g. AB123456. Required for the guardian'),
+      profession: s('Profession'), address: s('Address. Required for the guardian'),
+      phone: s('Phone, national (0612345678) or international (+212612345678); stored E.164. Required for the guardian'),
       email: s('Email address', { format: 'email' }),
     },
   }],
