@@ -6,6 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -216,4 +218,15 @@ test('every request of the door is counted in flight while handled and out once 
 
 test('an intake starter refuses a burst rate of 0: the pipeline never stops', () => {
   expect(() => new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { burstRate: 0 })).toThrow('burstRate must be more than 0');
+});
+
+test("the README's example submission (docs/examples/submission.json) is accepted as it stands, with a photo as a multipart part", async () => {
+  const example = readFileSync(path.join(__dirname, '..', 'docs', 'examples', 'submission.json'), 'utf8');
+  const fd = new FormData();
+  fd.append('submission', new Blob([example], { type: 'application/json' }), 'submission.json');
+  fd.append('photo', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+  const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', body: fd });
+  const body = (await res.json()) as { reference: string; status: string; statusUrl: string };
+  expect([res.status, body.status]).toEqual([201, 'submitted']);
+  expect(body.statusUrl).toBe(`${t.config.publicBaseUrl}/pre-registrations/${body.reference}`);
 });
