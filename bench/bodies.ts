@@ -3,6 +3,7 @@
  * the API's JSON shape with different names, dates and numbers each time, and the small photo.
  */
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import sharp from 'sharp';
 import { gregorianToHijri } from '../domain/hijri';
 import { currentNotice } from '../web/services/privacy';
@@ -16,6 +17,17 @@ export const digits = (n: number) => Array.from({ length: n }, () => Math.floor(
 
 /** A school with one of its zones, and the school year to submit for. */
 export interface SchoolChain { schoolYear: string; schoolCode: string; zoneCode: string; communeCode: string; directorateCode: string; academyCode: string }
+
+/** The school, zone and year every submission names: the first school with a zone, in the current school year. */
+export async function schoolChain(pool: Pick<Pool, 'query'>): Promise<SchoolChain> {
+  const s = (await pool.query<{ school_code: string; zone_code: string; commune_code: string; directorate_code: string; academy_code: string; year: string }>(
+    `select s.code as school_code, z.code as zone_code, z.commune_code, s.directorate_code, d.academy_code, (select code from school_year where is_current) as year
+       from school s join school_zone sz on sz.school_code = s.code join residence_zone z on z.code = sz.residence_zone_code
+       join provincial_directorate d on d.code = s.directorate_code
+      where s.kind = 'school' order by s.code, z.code limit 1`)).rows[0];
+  if (!s) throw new Error('no school with a zone in the database: seed it first (npm run seed)');
+  return { schoolYear: s.year, schoolCode: s.school_code, zoneCode: s.zone_code, communeCode: s.commune_code, directorateCode: s.directorate_code, academyCode: s.academy_code };
+}
 
 /**
  * A valid submission (the API's JSON shape), different names, dates and numbers each time (the

@@ -36,7 +36,7 @@ import { loadConfig } from '../config';
 import { codecFromConfig } from '../temporal/codec';
 import { STATUS } from '../temporal/searchAttributes';
 import { benchOptions } from './options';
-import { smallPhoto, submission, type SchoolChain } from './bodies';
+import { schoolChain, smallPhoto, submission, type SchoolChain } from './bodies';
 
 // ───────────────────────────── options ─────────────────────────────
 
@@ -456,13 +456,7 @@ async function main(): Promise<void> {
   const sampler = new ProcessSampler();
   const health = await fetch(`${O.base}/health`).catch(() => null);
   if (!health?.ok) throw new Error(`Tasjil does not answer at ${O.base}/health: start it (npm start) or pass --base`);
-  const chainRow = (await pool.query<{ school_code: string; zone_code: string; commune_code: string; directorate_code: string; academy_code: string; year: string }>(
-    `select s.code as school_code, z.code as zone_code, z.commune_code, s.directorate_code, d.academy_code, (select code from school_year where is_current) as year
-       from school s join school_zone sz on sz.school_code = s.code join residence_zone z on z.code = sz.residence_zone_code
-       join provincial_directorate d on d.code = s.directorate_code
-      where s.kind = 'school' order by s.code, z.code limit 1`)).rows[0];
-  if (!chainRow) throw new Error('no school with a zone in the database');
-  const chain: SchoolChain = { schoolYear: chainRow.year, schoolCode: chainRow.school_code, zoneCode: chainRow.zone_code, communeCode: chainRow.commune_code, directorateCode: chainRow.directorate_code, academyCode: chainRow.academy_code };
+  const chain = await schoolChain(pool);
   const { small, phone } = await photos();
   const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '?';
   say(`Tasjil submission benchmark — ${new Date().toISOString()}`);

@@ -47,7 +47,7 @@ import { connectTemporal } from '../temporal/client';
 import { createApp } from '../web/app';
 import { IntakeStarter } from '../web/services/intakeStarter';
 import { benchOptions } from './options';
-import { smallPhoto, submission, type SchoolChain } from './bodies';
+import { schoolChain, smallPhoto, submission, type SchoolChain } from './bodies';
 
 const TICKS = 100; // clock ticks per second on Linux
 
@@ -137,17 +137,11 @@ const getter = (url: string): Send => async () => {
   return true;
 };
 
-/** The school, zone and year every submission names (the first school with a zone). */
-async function schoolChain(databaseUrl: string): Promise<SchoolChain> {
+/** The school chain of bodies.ts, read from `databaseUrl`. */
+async function schoolChainOf(databaseUrl: string): Promise<SchoolChain> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    const s = (await pool.query<{ school_code: string; zone_code: string; commune_code: string; directorate_code: string; academy_code: string; year: string }>(
-      `select s.code as school_code, z.code as zone_code, z.commune_code, s.directorate_code, d.academy_code, (select code from school_year where is_current) as year
-         from school s join school_zone sz on sz.school_code = s.code join residence_zone z on z.code = sz.residence_zone_code
-         join provincial_directorate d on d.code = s.directorate_code
-        where s.kind = 'school' order by s.code, z.code limit 1`)).rows[0];
-    if (!s) throw new Error('no school with a zone in the database: seed it first (npm run seed)');
-    return { schoolYear: s.year, schoolCode: s.school_code, zoneCode: s.zone_code, communeCode: s.commune_code, directorateCode: s.directorate_code, academyCode: s.academy_code };
+    return await schoolChain(pool);
   } finally {
     await pool.end();
   }
@@ -213,7 +207,7 @@ async function main(): Promise<void> {
       child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('listening')) { clearTimeout(timer); resolve(); } });
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the app exited (${code}) before listening`)); });
     });
-    const submit = submitter(base, await schoolChain(config.DATABASE_URL), await smallPhoto());
+    const submit = submitter(base, await schoolChainOf(config.DATABASE_URL), await smallPhoto());
     const ref = await reference(config.DATABASE_URL, submit);
     const refusals = new Map<string, number>();
     const pages: Record<string, { label: string; send: Send; n: number }> = {
