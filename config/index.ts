@@ -68,7 +68,7 @@ const schema = z.object({
    */
   INTAKE_BURST_IN_FLIGHT: z.coerce.number().int().min(0).default(4),
   /** Workflow starts per second by each web process during a burst (more than 0: the pipeline never stops). */
-  INTAKE_BURST_START_RATE: z.coerce.number().positive().default(1),
+  INTAKE_BURST_START_RATE: z.coerce.number().positive().default(0.5),
   /**
    * Wrong birth certificate numbers accepted per request per hour, whatever the client address and
    * the door (page or API), before the request locks for the rest of the hour (web/services/unlock.ts).

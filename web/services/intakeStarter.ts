@@ -35,7 +35,7 @@ export interface IntakeStarterOptions {
   sweepMs?: number;
   /** Requests in flight at once in this process's door from which it is a burst (default 4; 0: never). */
   burstInFlight?: number;
-  /** Workflow starts per second at most during a burst (default 1; more than 0). */
+  /** Workflow starts per second at most during a burst (default 0.5; more than 0). */
   burstRate?: number;
   /** The clock (ms), for tests. */
   now?: () => number;
@@ -81,7 +81,7 @@ export class IntakeStarter {
     this.maxPerSecond = opts.maxPerSecond ?? 100;
     this.sweepMs = opts.sweepMs ?? 1000;
     this.burstInFlight = opts.burstInFlight ?? 4;
-    this.burstRate = opts.burstRate ?? 1;
+    this.burstRate = opts.burstRate ?? 0.5;
     if (!(this.burstRate > 0)) throw new RangeError('burstRate must be more than 0: the pipeline never stops');
     this.now = opts.now ?? Date.now;
   }
