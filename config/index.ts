@@ -63,7 +63,7 @@ const schema = z.object({
   INTAKE_START_RATE: z.coerce.number().positive().default(100),
   /**
    * The door first in a burst: while one web process handles this many requests at once (pages, API) (at some
-   * moment of the last second), its intake starter starts only INTAKE_BURST_START_RATE workflows a
+   * moment of the last 5 seconds), its intake starter starts only INTAKE_BURST_START_RATE workflows a
    * second, and catches up when the burst ends (web/services/intakeStarter.ts). 0 = never hold back.
    */
   INTAKE_BURST_IN_FLIGHT: z.coerce.number().int().min(0).default(4),

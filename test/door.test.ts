@@ -176,9 +176,9 @@ test('in a burst (4 requests at once in the door) the starter holds the pipeline
     leave.push(held.entering());
     expect(held.inBurst()).toBe(true); // 4 at once
     for (const l of leave) { l(); l(); } // leaving twice counts once
-    expect(held.inBurst()).toBe(true); // within the second after
+    expect(held.inBurst()).toBe(true); // within the 5 s after
     expect(held.entering()).toBeInstanceOf(Function); // 1 in flight: no new burst moment
-    clock.ms += 999;
+    clock.ms += 4999; // a burst lasts 5 s after the last busy moment (brief lulls do not end it)
     expect(held.inBurst()).toBe(true);
 
     // In the burst: one start per round (0.2/s: the next round in 5 s), however many wait.
@@ -187,7 +187,7 @@ test('in a burst (4 requests at once in the door) the starter holds the pipeline
     await new Promise((r) => setTimeout(r, 1500));
     expect(await pending()).toBe(waiting - 1);
 
-    // The burst over (a second with fewer than 4 at once): the rest are started at full rate.
+    // The burst over (5 s with fewer than 4 at once): the rest are started at full rate.
     clock.ms += 2;
     expect(held.inBurst()).toBe(false);
     await eventually(async () => (await pending()) === 0, 30_000);

@@ -14,7 +14,7 @@
  * worker and their writes to the same PostgreSQL the door writes to): started as fast as the door
  * accepts, a burst's pipeline took most of the machine from the door (BENCHMARKS.md, "fourth
  * pass"). So while this process's door is busy — `burstInFlight` requests or more (pages and API
- * calls: submissions, status reads) being handled at once, at some moment of the last second — the
+ * calls: submissions, status reads) being handled at once, at some moment of the last 5 seconds — the
  * starter starts only `burstRate` workflows a second (never none: the pipeline keeps moving and
  * nothing waits forever); when the burst ends it catches up at `maxPerSecond`. The backlog waits
  * durably in PostgreSQL meanwhile, as it would for a Temporal outage. (Requests in flight, not
@@ -37,6 +37,8 @@ export interface IntakeStarterOptions {
   burstInFlight?: number;
   /** Workflow starts per second at most during a burst (default 0.5; more than 0). */
   burstRate?: number;
+  /** How long a burst lasts after the door's last busy moment, ms (default 5000: a closed loop's brief lulls do not end it). */
+  burstHoldMs?: number;
   /** The clock (ms), for tests. */
   now?: () => number;
 }
@@ -65,6 +67,7 @@ export class IntakeStarter {
   private readonly sweepMs: number;
   private readonly burstInFlight: number;
   private readonly burstRate: number;
+  private readonly burstHoldMs: number;
   private readonly now: () => number;
   /** Requests the door is handling now, and when it last had `burstInFlight` of them at once. */
   private inFlight = 0;
@@ -82,6 +85,7 @@ export class IntakeStarter {
     this.sweepMs = opts.sweepMs ?? 1000;
     this.burstInFlight = opts.burstInFlight ?? 4;
     this.burstRate = opts.burstRate ?? 0.5;
+    this.burstHoldMs = opts.burstHoldMs ?? 5000;
     if (!(this.burstRate > 0)) throw new RangeError('burstRate must be more than 0: the pipeline never stops');
     this.now = opts.now ?? Date.now;
   }
@@ -108,9 +112,9 @@ export class IntakeStarter {
     return this.inFlight;
   }
 
-  /** Whether the door is in a burst: `burstInFlight` requests at once at some moment of the last second. */
+  /** Whether the door is in a burst: `burstInFlight` requests at once at some moment of the last `burstHoldMs`. */
   inBurst(): boolean {
-    return this.burstInFlight > 0 && this.now() - this.busyAt < 1000;
+    return this.burstInFlight > 0 && this.now() - this.busyAt < this.burstHoldMs;
   }
 
   /** Asks for a round as soon as possible (a door found a submission still waiting); nothing before start(). Never throws. */
