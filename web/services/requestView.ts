@@ -11,6 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { decisionDueOn } from '../../domain/deadlines';
 import { PreRegistration, PreRegistrationEvent, RejectionReason, SchoolYear } from '../../entities';
 import { canParentEdit } from './preRegistrations';
+import { prepared, runPrepared } from '../../persistence/submissions';
 
 /** How the reader proved they may see the request's details. */
 export type Proof = 'none' | 'certificate' | 'owner' | 'staff';
@@ -82,17 +83,18 @@ export interface RequestForView {
 }
 
 const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
-const REQUEST_FOR_VIEW_SQL = `
+const REQUEST_FOR_VIEW = prepared('request_for_view', `
 select p.id, p.reference, p.status, p.school_year, p.level, ${MS('p.submitted_at')} as submitted_at, ${MS('p.updated_at')} as updated_at,
        ${MS('p.opened_at')} as opened_at, p.decision, p.parent_account_id, y.escalation_days, y.originals_due_by::text as originals_due_by,
        coalesce((select json_agg(json_build_array(${MS('e.at')}, e.type, e.status, e.details->>'channel') order by e.at, e.id)
                    from pre_registration_event e where e.pre_registration_id = p.id), '[]') as timeline
   from pre_registration p left join school_year y on y.code = p.school_year
- where p.reference = ?`;
+ where p.reference = ?`);
 
 /** The request of `reference` with its timeline and school year's dates (one query), or null. */
 export async function findRequestForView(em: EntityManager, reference: string): Promise<RequestForView | null> {
-  const [r] = await em.getConnection().execute<Array<Record<string, unknown>>>(REQUEST_FOR_VIEW_SQL, [reference]);
+  // A named prepared statement: parsed and planned once per connection, the reference a parameter.
+  const [r] = await runPrepared<Record<string, unknown>>(em.getConnection(), REQUEST_FOR_VIEW, [reference]);
   if (!r) return null;
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
   return {
