@@ -48,6 +48,7 @@ import { createApp } from '../web/app';
 import { IntakeStarter } from '../web/services/intakeStarter';
 import { benchOptions } from './options';
 import { schoolChain, smallPhoto, submission, type SchoolChain } from './bodies';
+import { get } from './http';
 
 const TICKS = 100; // clock ticks per second on Linux
 
@@ -131,8 +132,7 @@ async function measure(pid: number, database: string, send: Send, conns: number,
 
 /** A GET that must answer 200. */
 const getter = (url: string): Send => async () => {
-  const r = await fetch(url);
-  await r.arrayBuffer();
+  const r = await get(url);
   if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
   return true;
 };

@@ -117,6 +117,9 @@ export function createApp(webDeps: WebDeps): { app: express.Express; close(): Pr
     }),
   });
   app.disable('x-powered-by');
+  // No ETag on responses: every page and API answer after the static files is `no-store` (nothing
+  // revalidates it), so hashing each body would be CPU for nothing; the static files keep theirs.
+  app.set('etag', false);
   // The client address (req.ip) believes X-Forwarded-For only from the configured proxies.
   app.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
   // One Handlebars environment per process (web/views/engine.ts): helpers and partials registered
