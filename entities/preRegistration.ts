@@ -100,8 +100,8 @@ export class PreRegistration {
 export const PreRegistrationSchema = new EntitySchema<PreRegistration>({
   class: PreRegistration,
   tableName: 'pre_registration',
+  // (school, status) is served by the migrations' (school_code, status, submitted_at desc) index.
   indexes: [
-    { properties: ['school', 'status'] },
     { properties: ['schoolYear', 'status'] },
   ],
   properties: {
