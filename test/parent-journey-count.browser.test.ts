@@ -138,8 +138,12 @@ test('one request, new account, no mistakes, 360 px, Arabic, JavaScript on: scre
         await c.fill(answer);
         filled += 1;
         if (info.method === 'get') {
-          const button = page.locator('form[method=get]', { has: c }).locator('button[type=submit]');
-          await button.click();
+          const search = page.locator('form[method=get]', { has: c });
+          const placeSearch = (await search.getAttribute('data-place-search')) !== null;
+          await search.locator('button[type=submit]').click();
+          // The place search answers in place with JavaScript (no navigation: 'load' and 'networkidle'
+          // were reached already), by reloading the page without: either way its count is then shown.
+          if (placeSearch) await page.locator('#place-count').filter({ hasText: /\S/ }).waitFor();
           await page.waitForLoadState('load');
           await page.waitForLoadState('networkidle');
           return 'again';

@@ -31,7 +31,10 @@ beforeAll(async () => {
   expect(t.config.trustProxy).toEqual(['loopback']);
   // This suite counts failures from the loopback address against a limit of 20: earlier suites'
   // failures from it in the same window (the shared test database's limiter rows) must not count.
-  await t.orm.em.fork().getConnection().execute(`delete from rate_limit where key like '%127.0.0.1%' or key like '%::1%'`);
+  // The limiter keys hold an HMAC of the address, never the address: every sign-in throttle row goes
+  // (suites run one at a time; this one starts from none).
+  await t.orm.em.fork().getConnection().execute(`delete from rate_limit where key like 'signin-%'`);
+  expect(await t.orm.em.fork().getConnection().execute(`select count(*)::int as n from rate_limit where key like 'signin-%'`)).toEqual([{ n: 0 }]);
   const { app, close } = createApp({ config: { ...t.config, TRUST_PROXY: '', trustProxy: [] }, orm: t.orm, temporal: t.temporal, log: pino({ level: 'silent' }) });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   untrusted = { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, close };
