@@ -16,7 +16,8 @@
  *     --temporal-address, --namespace, --drain-timeout 300 (s), --temporal-pids <pid,…> (a
  *     Temporal outside the stack's process tree), --pg-temporal-dbs temporal,temporal_visibility
  *     (PostgreSQL backends counted as Temporal's), --status-references 50 (requests whose status
- *     pages are read in turn), --status-intake-connections 2, --json <file> (all figures as JSON).
+ *     pages are read in turn), --status-intake-connections 2 (or
+ *     --status-intake-rate 5: the intake as an open loop at that rate instead), --json <file> (all figures as JSON).
  *
  * Only loopback targets are accepted. Every request loop is bounded in count and time and stops
  * by itself. Photos are generated with sharp (a 300×400 JPEG, and a 12-megapixel "phone" JPEG of
@@ -58,6 +59,7 @@ const O = {
   rate: Number(opt('rate', '25')),
   drainTimeoutS: Number(opt('drain-timeout', '300')),
   statusIntakeConnections: Number(opt('status-intake-connections', '2')),
+  statusIntakeRate: Number(opt('status-intake-rate', '0')),
   statusReferences: Number(opt('status-references', '50')),
   scenarios: opt('scenarios', ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as ScenarioName[],
   stackPid: Number(opt('stack-pid', '0')) || null,
@@ -526,7 +528,11 @@ async function main(): Promise<void> {
       const ref = () => refs[nextRef++ % refs.length];
       const before = Number((await pool.query('select count(*) from session')).rows[0].count);
       sampler.start();
-      const intakeLoad = closedLoop(O.statusIntakeConnections, D, d.api(small));
+      // The intake meanwhile: a closed loop (as fast as 2 connections get answers: it takes what
+      // the machine gives) or, with --status-intake-rate, an open loop at a fixed arrival rate
+      // (5/s: the national peak's busiest minutes, capacity model).
+      const intakeShape = O.statusIntakeRate > 0 ? `open ${O.statusIntakeRate}/s` : `closed ${O.statusIntakeConnections}`;
+      const intakeLoad = O.statusIntakeRate > 0 ? openLoop(O.statusIntakeRate, D, d.api(small)) : closedLoop(O.statusIntakeConnections, D, d.api(small));
       const reads = await closedLoop(C, D, () => timed(async () => {
         const res = await get(`${O.base}/pre-registrations/${ref()}`);
         return { status: res.status };
@@ -535,7 +541,7 @@ async function main(): Promise<void> {
       const procs = sampler.stop();
       const after = Number((await pool.query('select count(*) from session')).rows[0].count);
       summarise('status page', 'HTML GET', '—', `closed ${C} + intake`, reads, procs);
-      summarise('  (intake meanwhile)', 'JSON API', 'small', `closed ${O.statusIntakeConnections}`, il, {});
+      summarise('  (intake meanwhile)', 'JSON API', 'small', intakeShape, il, {});
       say(`  ${''.padEnd(22)} session rows written by ${reads.outcomes.length} anonymous status reads: ${after - before}`);
       results[results.length - 2].sessionRowsWritten = after - before;
       const api = await closedLoop(C, Math.min(D, 10), () => timed(async () => ({ status: (await get(`${O.base}/api/v1/pre-registrations/${ref()}`)).status })));

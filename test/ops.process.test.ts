@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Knex } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import { gregorianToHijri } from '../domain/hijri';
 import { IntakeStarter } from '../web/services/intakeStarter';
@@ -141,7 +142,8 @@ describe('the web and worker processes', () => {
     let stop = false;
     const loop = async () => {
       while (!stop) {
-        const { body } = await submission();
+        const { body } = await submission().catch(() => ({ body: null }));
+        if (!body) break;
         const afterSignalAtStart = signalled;
         try {
           const res = await fetch(`${webUrl}/api/v1/pre-registrations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -156,14 +158,37 @@ describe('the web and worker processes', () => {
       }
     };
     const loops = Array.from({ length: 6 }, () => loop());
-    // Load first, then SIGTERM in the middle of it.
-    await eventually(async () => results.filter((r) => r.status === 201).length >= 10, 60000);
-    const signalledAt = Date.now();
-    signalled = true;
-    web.child.kill('SIGTERM');
+    // Whatever happens below, the loops stop before the suite closes the ORM they read from.
+    const stopLoops = async () => { stop = true; await Promise.all(loops); };
+    // Load first, then SIGTERM in the middle of it. To be sure a submission is inside the web
+    // process when the signal comes: hold the table's lock so its insert waits, signal once
+    // PostgreSQL shows it waiting, release the lock 500 ms later.
+    const knex = t.orm.em.getConnection().getKnex();
+    let lock: Knex.Transaction | undefined;
+    let waitingAtSignal = 0;
+    let signalledAt = 0;
+    try {
+      await eventually(async () => results.filter((r) => r.status === 201).length >= 10, 60000);
+      lock = await knex.transaction();
+      await lock.raw('lock table pre_registration in exclusive mode');
+      waitingAtSignal = await eventually(async () => {
+        const r = await knex.raw<{ rows: Array<{ n: number }> }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%insert into pre_registration (%'`,
+        );
+        return r.rows[0].n >= 1 ? r.rows[0].n : undefined;
+      }, 30000);
+      signalledAt = Date.now();
+      signalled = true;
+      web.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+    } catch (err) {
+      await lock?.commit();
+      await stopLoops();
+      throw err;
+    }
+    await lock.commit();
     const exit = await web.exited;
-    stop = true;
-    await Promise.all(loops);
+    await stopLoops();
 
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     expect(exit.at - signalledAt).toBeLessThan(SHUTDOWN_DEADLINE_MS + 3000);
@@ -175,8 +200,9 @@ describe('the web and worker processes', () => {
     // Connections refused or reset are only seen after the signal (the server stopped accepting).
     expect(failures.filter((f) => !f.afterSignal)).toEqual([]);
 
-    // Requests in flight when the signal came were finished (sent before it, answered 201 after it).
-    expect(results.filter((r) => r.inFlightAtSignal && r.status === 201).length).toBeGreaterThanOrEqual(1);
+    // Requests in flight when the signal came were finished (sent before it, answered 201 after it):
+    // at least those whose insert was waiting on the lock.
+    expect(results.filter((r) => r.inFlightAtSignal && r.status === 201).length).toBeGreaterThanOrEqual(waitingAtSignal);
     process.stdout.write(`[ops] SIGTERM under load: ${results.length} answers (${results.filter((r) => r.status === 201).length} × 201, ${results.filter((r) => r.inFlightAtSignal).length} in flight at the signal), ${failures.length} refused connections after it; exit ${exit.at - signalledAt} ms after the signal\n`);
 
     // Every 201 is durable in PostgreSQL; its workflow was started, or is started by the intake
