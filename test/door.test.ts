@@ -220,13 +220,18 @@ test('an intake starter refuses a burst rate of 0: the pipeline never stops', ()
   expect(() => new IntakeStarter(t.orm, t.temporal, pino({ level: 'silent' }), { burstRate: 0 })).toThrow('burstRate must be more than 0');
 });
 
-test("the README's example submission (docs/examples/submission.json) is accepted as it stands, with a photo as a multipart part", async () => {
-  const example = readFileSync(path.join(__dirname, '..', 'docs', 'examples', 'submission.json'), 'utf8');
+test("the README's example submission (docs/examples/submission.json, its photo docs/examples/photo.jpg) is accepted as it stands, and its JSON status answers", async () => {
+  const examples = path.join(__dirname, '..', 'docs', 'examples');
+  const example = readFileSync(path.join(examples, 'submission.json'), 'utf8');
   const fd = new FormData();
   fd.append('submission', new Blob([example], { type: 'application/json' }), 'submission.json');
-  fd.append('photo', new Blob([photo], { type: 'image/jpeg' }), 'photo.jpg');
+  fd.append('photo', new Blob([readFileSync(path.join(examples, 'photo.jpg'))], { type: 'image/jpeg' }), 'photo.jpg');
   const res = await fetch(`${baseUrl}/api/v1/pre-registrations`, { method: 'POST', body: fd });
   const body = (await res.json()) as { reference: string; status: string; statusUrl: string };
   expect([res.status, body.status]).toEqual([201, 'submitted']);
   expect(body.statusUrl).toBe(`${t.config.publicBaseUrl}/pre-registrations/${body.reference}`);
+  // The README's next step: the status by reference, through the API.
+  const status = await fetch(`${baseUrl}/api/v1/pre-registrations/${body.reference}`);
+  expect(status.status).toBe(200);
+  expect(((await status.json()) as { reference: string }).reference).toBe(body.reference);
 });
