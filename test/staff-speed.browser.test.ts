@@ -66,6 +66,13 @@ async function newSchool(tag: string): Promise<{ code: string; zone: string; oth
 const FIRST_NAMES = ['سلمى', 'آدم', 'ريان', 'إلياس', 'أيوب', 'هبة', 'مريم', 'نور', 'زينب', 'حمزة', 'عمر'];
 const firstDay = randomInt(0, 480);
 let born = 0;
+/**
+ * A family name of this run's own (Arabic letters for a random number): the duplicate check keys
+ * on name + birth date across the whole database, and earlier suites of the same run leave
+ * children with the common names and dates of 2020–2021 there; one of them met would make a
+ * request a possible duplicate, not selectable in bulk.
+ */
+const FAMILY_NAME = `السرعة ${[...String(randomInt(1e5, 1e6))].map((d) => 'ابتثجحخدذر'[Number(d)]).join('')}`;
 
 /** Submits one request (API); `outOfZone` gives a residence outside the school's zones. */
 async function submit(school: { code: string; zone: string; otherZone: string }, outOfZone = false): Promise<string> {
@@ -74,7 +81,7 @@ async function submit(school: { code: string; zone: string; otherZone: string },
   const birthDate = new Date(Date.UTC(2020, 0, 1) + ((firstDay + born++) % 480) * 86400000).toISOString().slice(0, 10);
   const body = {
     ...base,
-    child: { ...base.child, firstNameAr: FIRST_NAMES[born % FIRST_NAMES.length] },
+    child: { ...base.child, firstNameAr: FIRST_NAMES[born % FIRST_NAMES.length], lastNameAr: FAMILY_NAME },
     civilStatus: { ...base.civilStatus, birthDate, birthDateHijri: gregorianToHijri(birthDate), birthCertificateNumber: `${randomInt(1, 99999)}/${birthDate.slice(0, 4)}`, birthCertificateDate: birthDate },
     father: { ...base.father, cin: `K${randomInt(100000, 999999)}`, email: `ux${randomInt(1, 1e9)}@example.ma`, phone: `0661${String(randomInt(0, 1e6)).padStart(6, '0')}` },
     photo: { data: photo.toString('base64') },
