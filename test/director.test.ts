@@ -43,6 +43,13 @@ beforeAll(async () => {
 afterAll(async () => { await t?.stop(); });
 
 const AR_FIRST = ['ياسين', 'آدم', 'يوسف', 'ريان', 'إلياس', 'أيوب', 'هبة', 'سلمى', 'مريم', 'نور'];
+/**
+ * A family name of this run's own (Arabic letters for a random number): the duplicate check keys on
+ * name + birth date across the whole database, where earlier suites leave children with the same
+ * first names and 2020–2021 birth dates; one of them met would make a "ready" request a possible
+ * duplicate. Tests that name the child themselves keep their names.
+ */
+const FAMILY_NAME = `المدير ${[...String(randomInt(1e5, 1e6))].map((d) => 'ابتثجحخدذر'[Number(d)]).join('')}`;
 const randomBirthDate = () => new Date(Date.UTC(2020, 0, 1) + randomInt(0, 480) * 86400000).toISOString().slice(0, 10);
 const tokens = new Map<string, string>();
 /** `Bearer <token>` of a demo account's API token (made once per username). */
@@ -56,7 +63,7 @@ async function submit(place: Place, child: Partial<Record<'firstNameAr' | 'lastN
   const fatherCin = cin ?? `K${randomInt(100000, 999999)}`;
   const body = {
     ...base,
-    child: { ...base.child, firstNameAr: AR_FIRST[randomInt(0, AR_FIRST.length)], ...child },
+    child: { ...base.child, firstNameAr: AR_FIRST[randomInt(0, AR_FIRST.length)], lastNameAr: FAMILY_NAME, ...child },
     civilStatus: { ...base.civilStatus, birthDate, birthDateHijri: gregorianToHijri(birthDate), birthCertificateNumber: certificate, birthCertificateDate: birthDate },
     father: { ...base.father, cin: fatherCin, email: `d${randomInt(1, 1e9)}@example.ma`, phone: `0661${String(randomInt(0, 1e6)).padStart(6, '0')}` },
   };
